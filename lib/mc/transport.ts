@@ -1,0 +1,154 @@
+/**
+ * Byte transports for MC frames: TCP (a stream, split into frames by the length field) and UDP
+ * (one datagram = one frame). Both report whole frames, and report their end exactly once.
+ */
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import { McConnectionError, McError, McProtocolError, McTimeoutError } from "./errors";
+import { type FrameFormat, FrameSplitter, frameLength } from "./frame";
+
+export type TransportKind = "tcp" | "udp";
+
+export interface TransportEvents {
+  /** A whole response frame. */
+  onFrame(frame: Buffer): void;
+  /** The transport ended (peer closed, error, garbage). Not called after our own close(). */
+  onEnd(error: McError): void;
+}
+
+export interface Transport {
+  send(frame: Buffer): void;
+  close(): void;
+}
+
+export interface TransportOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly format: FrameFormat;
+  readonly connectTimeoutMs: number;
+  /** For messages: "PLC line1 (10.0.0.5:5000)". */
+  readonly label: string;
+}
+
+export function openTransport(kind: TransportKind, opts: TransportOptions, events: TransportEvents): Promise<Transport> {
+  return kind === "udp" ? openUdp(opts, events) : openTcp(opts, events);
+}
+
+function connectError(err: NodeJS.ErrnoException, label: string): McError {
+  if (err.code === "ECONNREFUSED") {
+    return new McConnectionError("MC_CONNECTION_REFUSED", `${label}: connection refused (port busy or PLC down)`);
+  }
+  if (err.code === "ETIMEDOUT") return new McTimeoutError(`${label}: connect timed out`);
+  return new McConnectionError("MC_CONNECTION_LOST", `${label}: ${err.code ?? ""} ${err.message}`.trim());
+}
+
+function openTcp(opts: TransportOptions, events: TransportEvents): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: opts.host, port: opts.port });
+    const splitter = new FrameSplitter(opts.format, "response");
+    let open = false;
+    let ended = false;
+    // Our own close must not be reported as a failure, and a failure is reported once.
+    const end = (error: McError): void => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (open) events.onEnd(error);
+      else reject(error);
+    };
+    const timer = setTimeout(
+      () => end(new McTimeoutError(`${opts.label}: connect timed out after ${opts.connectTimeoutMs} ms`)),
+      opts.connectTimeoutMs,
+    );
+    socket.setNoDelay(true);
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      end(open ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`) : connectError(err, opts.label)),
+    );
+    socket.on("close", () =>
+      end(new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: connection closed by the PLC`)),
+    );
+    socket.on("data", (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = splitter.push(chunk);
+      } catch (err) {
+        // The stream cannot be resynchronised after garbage: reset the connection.
+        end(err instanceof McError ? err : new McProtocolError(String(err)));
+        return;
+      }
+      for (const f of frames) events.onFrame(f);
+    });
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      open = true;
+      resolve({
+        send: (frame) => {
+          if (!ended) socket.write(frame);
+        },
+        close: () => {
+          ended = true;
+          clearTimeout(timer);
+          socket.destroy();
+        },
+      });
+    });
+  });
+}
+
+function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const family = net.isIPv6(opts.host) ? "udp6" : "udp4";
+    const socket = dgram.createSocket(family);
+    let open = false;
+    let ended = false;
+    const end = (error: McError): void => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+      if (open) events.onEnd(error);
+      else reject(error);
+    };
+    const timer = setTimeout(
+      () => end(new McTimeoutError(`${opts.label}: UDP connect timed out after ${opts.connectTimeoutMs} ms`)),
+      opts.connectTimeoutMs,
+    );
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      end(open ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`) : connectError(err, opts.label)),
+    );
+    socket.on("message", (msg: Buffer) => {
+      // A datagram that is not exactly one frame is dropped, not fatal: UDP has no stream to desync,
+      // and the waiting request times out (or, on 4E, a later good answer still matches).
+      try {
+        if (frameLength(opts.format, "response", msg) === msg.length) events.onFrame(msg);
+      } catch {
+        // garbage datagram: ignored
+      }
+    });
+    // connect() fixes the peer, so datagrams from anyone else are filtered by the kernel.
+    socket.connect(opts.port, opts.host, () => {
+      clearTimeout(timer);
+      open = true;
+      resolve({
+        send: (frame) => {
+          if (!ended) socket.send(frame);
+        },
+        close: () => {
+          if (ended) return;
+          ended = true;
+          clearTimeout(timer);
+          try {
+            socket.close();
+          } catch {
+            // already closed
+          }
+        },
+      });
+    });
+  });
+}
