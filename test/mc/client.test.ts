@@ -1,0 +1,169 @@
+import "should";
+import should from "should";
+import * as net from "node:net";
+import { batchReadWords } from "../../lib/mc/commands";
+import { McClient } from "../../lib/mc/client";
+import { deviceByName } from "../../lib/mc/devices";
+import { McEndCodeError, type McError } from "../../lib/mc/errors";
+import { FieldWriter } from "../../lib/mc/wire";
+import { type ScriptedPeer, delay, startTcpPeer, startUdpPeer, until } from "../helpers/scripted-peer";
+
+const D = deviceByName("D")!;
+const fmt3e = { frame: "3E", encoding: "binary" } as const;
+const fmt4e = { frame: "4E", encoding: "binary" } as const;
+const words = (...w: number[]): Buffer => new FieldWriter({ encoding: "binary", series: "ql" }).words(w).toBuffer();
+
+async function rejection(p: Promise<unknown>): Promise<McError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as McError;
+  }
+  throw new Error("expected the request to fail");
+}
+
+describe("McClient transport behaviour (scripted peer on real sockets)", () => {
+  let peer: ScriptedPeer | undefined;
+  let client: McClient | undefined;
+  afterEach(async () => {
+    client?.close();
+    await peer?.close();
+    peer = client = undefined;
+  });
+
+  const read1 = (c: McClient, n = 100) => c.request(batchReadWords(c.format, { device: D, number: n }, 1));
+
+  it("reassembles an answer that arrives one byte at a time", async () => {
+    peer = await startTcpPeer(fmt3e, async (req) => {
+      for (const b of req.answer(words(0xbeef))) {
+        req.send(Buffer.from([b]));
+        await delay(1);
+      }
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    (await read1(client)).should.eql([0xbeef]);
+  });
+
+  it("matches coalesced 4E answers to their requests by serial, whatever their order", async () => {
+    const held: Buffer[] = [];
+    peer = await startTcpPeer(fmt4e, (req) => {
+      const n = req.frame.data.readUIntLE(0, 3);
+      held.push(req.answer(words(n)));
+      if (held.length === 3) req.send(Buffer.concat(held.reverse()));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port, frame: "4E", maxInFlight: 3 });
+    const results = await Promise.all([read1(client, 1), read1(client, 2), read1(client, 3)]);
+    results.should.eql([[1], [2], [3]]);
+  });
+
+  it("keeps one request in flight on 3E, first come first served", async () => {
+    let outstanding = 0;
+    let maxOutstanding = 0;
+    peer = await startTcpPeer(fmt3e, async (req) => {
+      outstanding++;
+      maxOutstanding = Math.max(maxOutstanding, outstanding);
+      await delay(2);
+      outstanding--;
+      req.send(req.answer(words(req.frame.data.readUIntLE(0, 3))));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => read1(client!, n)));
+    results.should.eql([[1], [2], [3], [4], [5]]);
+    maxOutstanding.should.equal(1);
+  });
+
+  it("times out a request the PLC never answers, and on 3E starts a fresh connection", async () => {
+    let answer = false;
+    peer = await startTcpPeer(fmt3e, (req) => {
+      if (answer) req.send(req.answer(words(7)));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port, requestTimeoutMs: 100 });
+    const err = await rejection(read1(client));
+    err.code.should.equal("MC_TIMEOUT");
+    err.message.should.match(/PLC 127\.0\.0\.1:\d+: batch read \(words\) timed out after 100 ms/);
+    await until(() => peer!.open === 0, 1000, "the timed-out connection to close");
+    answer = true;
+    (await read1(client)).should.eql([7]);
+    peer.connections.should.equal(2);
+  });
+
+  it("fails the waiting request when the PLC closes the connection mid-request", async () => {
+    peer = await startTcpPeer(fmt3e, (req) => req.closeConnection());
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const err = await rejection(read1(client));
+    err.code.should.equal("MC_CONNECTION_LOST");
+  });
+
+  it("reports a refused connection as such", async () => {
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, "127.0.0.1", r));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    client = new McClient({ host: "127.0.0.1", port, name: "line1" });
+    const err = await rejection(read1(client));
+    err.code.should.equal("MC_CONNECTION_REFUSED");
+    err.message.should.match(/PLC line1 .*connection refused \(port busy or PLC down\)/);
+  });
+
+  it("turns a garbage answer into a protocol error, resets, and recovers on the next request", async () => {
+    let garbage = true;
+    peer = await startTcpPeer(fmt3e, (req) => {
+      req.send(garbage ? Buffer.from("\x00\xffgarbage!garbage!") : req.answer(words(9)));
+      garbage = false;
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    (await rejection(read1(client))).code.should.equal("MC_PROTOCOL");
+    (await read1(client)).should.eql([9]);
+  });
+
+  it("turns a well-framed answer with the wrong amount of data into a protocol error", async () => {
+    peer = await startTcpPeer(fmt3e, (req) => req.send(req.answer(words(1, 2, 3))));
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const err = await rejection(read1(client));
+    err.code.should.equal("MC_PROTOCOL");
+    err.message.should.match(/trailing/);
+  });
+
+  it("raises a PLC end code with its meaning", async () => {
+    peer = await startTcpPeer(fmt3e, (req) => req.send(req.answer(Buffer.alloc(9), 0xc056)));
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const err = await rejection(read1(client));
+    err.should.be.instanceOf(McEndCodeError);
+    (err as McEndCodeError).endCode.should.equal(0xc056);
+    err.message.should.match(/end code C056: request exceeds the maximum address/);
+  });
+
+  it("aborts in-flight and queued requests with MC_CLOSED on close", async () => {
+    peer = await startTcpPeer(fmt3e, () => undefined);
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const a = rejection(read1(client));
+    const b = rejection(read1(client));
+    await until(() => peer!.requests.length === 1);
+    client.close();
+    (await a).code.should.equal("MC_CLOSED");
+    (await b).code.should.equal("MC_CLOSED");
+    await until(() => peer!.open === 0, 1000, "the socket to close");
+    (await rejection(read1(client))).code.should.equal("MC_CLOSED");
+  });
+
+  it("over UDP, a lost datagram is a time-out and the next request still works", async () => {
+    let drop = true;
+    peer = await startUdpPeer(fmt4e, (req) => {
+      if (!drop) req.send(req.answer(words(5)));
+      drop = false;
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port, transport: "udp", frame: "4E", requestTimeoutMs: 100 });
+    (await rejection(read1(client))).code.should.equal("MC_TIMEOUT");
+    (await read1(client)).should.eql([5]);
+  });
+
+  it("over UDP, ignores a garbage datagram and still takes the good answer", async () => {
+    peer = await startUdpPeer(fmt3e, (req) => {
+      req.send(Buffer.from("noise"));
+      req.send(req.answer(words(6)));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port, transport: "udp" });
+    (await read1(client)).should.eql([6]);
+    should(client.pendingCount).equal(0);
+  });
+});
