@@ -11,7 +11,9 @@ export type McErrorCode =
   | "MC_END_CODE"
   | "MC_PROTOCOL"
   | "MC_BAD_ADDRESS"
-  | "MC_BAD_VALUE";
+  | "MC_BAD_VALUE"
+  | "MC_PLC_DISABLED"
+  | "MC_PLC_OFFLINE";
 
 export class McError extends Error {
   readonly code: McErrorCode;
@@ -59,6 +61,16 @@ export class McProtocolError extends McError {
 export class McAddressError extends McError {
   constructor(message: string) {
     super("MC_BAD_ADDRESS", message);
+  }
+}
+
+/**
+ * The pool refused to send: the PLC is disabled by the user, or off-scan (demoted after repeated
+ * failures, or waiting to reconnect). Failing fast keeps one dead PLC from delaying anything else.
+ */
+export class McUnavailableError extends McError {
+  constructor(code: "MC_PLC_DISABLED" | "MC_PLC_OFFLINE", message: string) {
+    super(code, message);
   }
 }
 

@@ -1,0 +1,347 @@
+/**
+ * A PLC pool: the connections to one PLC shared by every group that polls it. It connects when the
+ * first user registers and closes after the last leaves; reconnects forever with backoff; takes a PLC
+ * that keeps failing off-scan for a while (demotion) so it cannot slow anything else; and fails fast
+ * rather than queueing requests for a PLC that is not there.
+ */
+import { EventEmitter } from "node:events";
+import { type ClientOptions, McClient, type RequestInfo } from "../mc/client";
+import { type Command } from "../mc/commands";
+import { type McError, McUnavailableError } from "../mc/errors";
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
+import { LatencyWindow } from "./latency";
+
+export interface DemotionOptions {
+  /** Consecutive failed requests (time-outs, lost connections, garbage) before demotion; 0 = never. */
+  readonly failures: number;
+  /** How long a demoted PLC stays off-scan before one probe request is let through. */
+  readonly offScanMs: number;
+}
+
+export interface PoolOptions {
+  readonly name: string;
+  readonly client: Omit<ClientOptions, "name">;
+  /** Connections to open (default 1: an iQ-R built-in port accepts one client per configured port). */
+  readonly connections?: number;
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly demotion?: Partial<DemotionOptions>;
+  /** Minimum time between two requests to this PLC, across all connections (0 = none). */
+  readonly minRequestIntervalMs?: number;
+}
+
+export type PoolState = "idle" | "connecting" | "connected" | "reconnecting" | "demoted" | "disabled" | "closed";
+
+export interface PoolStats {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly state: PoolState;
+  readonly users: number;
+  readonly connections: number;
+  readonly connectionsOpen: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly errorsByCode: Record<string, number>;
+  readonly reconnects: number;
+  readonly demotions: number;
+  readonly inFlight: number;
+  readonly latency: { last: number; avg: number; max: number; p99: number };
+  readonly lastError?: string;
+  readonly lastErrorAt?: number;
+}
+
+const COMM_FAILURES = new Set(["MC_TIMEOUT", "MC_CONNECTION_LOST", "MC_CONNECTION_REFUSED", "MC_PROTOCOL"]);
+
+interface Slot {
+  client: McClient;
+  backoff: Backoff;
+  retryTimer?: NodeJS.Timeout;
+  retryAt?: number;
+  connecting?: Promise<void>;
+}
+
+/** Events: "state" (state: PoolState, detail?: string), "error" is never emitted (errors go to requests). */
+export class PlcPool extends EventEmitter {
+  readonly name: string;
+  private readonly options: PoolOptions;
+  private readonly demotion: DemotionOptions;
+  private readonly backoffOptions: BackoffOptions;
+  private readonly users = new Set<string>();
+  private slots: Slot[] = [];
+  private _state: PoolState = "idle";
+  private disabled = false;
+  private consecutiveFailures = 0;
+  private demotedUntil = 0;
+  private demotionTimer?: NodeJS.Timeout;
+  private nextSendAt = 0;
+  private roundRobin = 0;
+  private lastError?: McError;
+  private lastErrorAt?: number;
+  private counters = { requests: 0, errors: 0, reconnects: 0, demotions: 0 };
+  private errorsByCode: Record<string, number> = {};
+  private readonly latency = new LatencyWindow(1000);
+
+  constructor(options: PoolOptions) {
+    super();
+    this.name = options.name;
+    this.options = options;
+    this.demotion = { failures: 3, offScanMs: 10_000, ...options.demotion };
+    this.backoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+  }
+
+  get state(): PoolState {
+    return this._state;
+  }
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /** A user (a polling group) starts needing the PLC; the first one opens the connections. */
+  register(userId: string): void {
+    if (this._state === "closed") return;
+    this.users.add(userId);
+    if (this.users.size === 1 && !this.disabled) this.open();
+  }
+
+  /** A user leaves; after the last one the connections close (a PLC has few connection slots). */
+  deregister(userId: string): void {
+    if (!this.users.delete(userId) || this.users.size > 0) return;
+    this.shutdown();
+    if (this._state !== "closed" && !this.disabled) this.setState("idle");
+  }
+
+  /** Runtime switch (e.g. an inverter asleep at night): no traffic, no reconnects, no log noise. */
+  disable(): void {
+    if (this.disabled || this._state === "closed") return;
+    this.disabled = true;
+    this.shutdown();
+    this.setState("disabled");
+  }
+
+  enable(): void {
+    if (!this.disabled || this._state === "closed") return;
+    this.disabled = false;
+    this.consecutiveFailures = 0;
+    this.demotedUntil = 0;
+    if (this.users.size > 0) this.open();
+    else this.setState("idle");
+  }
+
+  get enabled(): boolean {
+    return !this.disabled;
+  }
+
+  close(): void {
+    if (this._state === "closed") return;
+    this.shutdown();
+    this.users.clear();
+    this.setState("closed");
+    this.removeAllListeners();
+  }
+
+  async request<T>(cmd: Command<T>): Promise<T> {
+    const slot = await this.pickSlot();
+    if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
+    this.counters.requests++;
+    try {
+      const result = await slot.client.request(cmd);
+      if (this.consecutiveFailures > 0 || this._state === "demoted") this.recovered();
+      return result;
+    } catch (err) {
+      this.recordError(err as McError);
+      throw err;
+    }
+  }
+
+  snapshot(): PoolStats {
+    const c = this.options.client;
+    return {
+      name: this.name,
+      host: c.host,
+      port: c.port,
+      state: this._state,
+      users: this.users.size,
+      connections: this.connectionCount,
+      connectionsOpen: this.slots.filter((s) => s.client.state === "connected").length,
+      requests: this.counters.requests,
+      errors: this.counters.errors,
+      errorsByCode: { ...this.errorsByCode },
+      reconnects: this.counters.reconnects,
+      demotions: this.counters.demotions,
+      inFlight: this.slots.reduce((n, s) => n + s.client.pendingCount, 0),
+      latency: this.latency.snapshot(),
+      lastError: this.lastError?.message,
+      lastErrorAt: this.lastErrorAt,
+    };
+  }
+
+  private get connectionCount(): number {
+    return Math.max(1, Math.floor(this.options.connections ?? 1));
+  }
+
+  private open(): void {
+    this.shutdown();
+    this.consecutiveFailures = 0;
+    this.demotedUntil = 0;
+    this.setState("connecting");
+    for (let i = 0; i < this.connectionCount; i++) {
+      const slot: Slot = { client: this.newClient(), backoff: new Backoff(this.backoffOptions) };
+      this.slots.push(slot);
+      this.connectSlot(slot);
+    }
+  }
+
+  private newClient(): McClient {
+    const client = new McClient({ ...this.options.client, name: this.name });
+    client.on("request", (info: RequestInfo) => {
+      if (!info.error) this.latency.record(info.durationMs);
+    });
+    return client;
+  }
+
+  /** Closes every connection and timer; the pool can be opened again. */
+  private shutdown(): void {
+    clearTimeout(this.demotionTimer);
+    this.demotionTimer = undefined;
+    for (const s of this.slots) {
+      clearTimeout(s.retryTimer);
+      s.client.removeAllListeners();
+      s.client.close();
+    }
+    this.slots = [];
+  }
+
+  private connectSlot(slot: Slot): void {
+    slot.retryTimer = undefined;
+    slot.retryAt = undefined;
+    const attempt = slot.client.connect().then(
+      () => {
+        slot.backoff.reset();
+        slot.connecting = undefined;
+        if (!this.slots.includes(slot)) return;
+        slot.client.once("disconnect", (err: McError) => this.onSlotLost(slot, err));
+        this.updateConnectedState();
+      },
+      (err: McError) => {
+        slot.connecting = undefined;
+        if (!this.slots.includes(slot)) return;
+        this.lastError = err;
+        this.lastErrorAt = Date.now();
+        this.scheduleReconnect(slot);
+      },
+    );
+    slot.connecting = attempt;
+  }
+
+  private onSlotLost(slot: Slot, err: McError): void {
+    if (!this.slots.includes(slot)) return;
+    this.lastError = err;
+    this.lastErrorAt = Date.now();
+    this.scheduleReconnect(slot);
+  }
+
+  private scheduleReconnect(slot: Slot): void {
+    const delay = slot.backoff.next();
+    slot.retryAt = Date.now() + delay;
+    slot.retryTimer = setTimeout(() => {
+      this.counters.reconnects++;
+      this.connectSlot(slot);
+    }, delay);
+    this.updateConnectedState();
+  }
+
+  private updateConnectedState(): void {
+    if (this.disabled || this._state === "closed" || this._state === "demoted") return;
+    if (this.slots.some((s) => s.client.state === "connected")) this.setState("connected");
+    else if (this.slots.some((s) => s.connecting && !s.retryAt && this.counters.reconnects === 0)) {
+      this.setState("connecting");
+    } else this.setState("reconnecting", this.lastError?.message);
+  }
+
+  private async pickSlot(): Promise<Slot> {
+    if (this.disabled) throw new McUnavailableError("MC_PLC_DISABLED", `PLC ${this.name} is disabled`);
+    if (this._state === "closed" || this._state === "idle") {
+      throw new McUnavailableError("MC_PLC_OFFLINE", `PLC ${this.name} has no active users (not connected)`);
+    }
+    const now = Date.now();
+    if (this._state === "demoted") {
+      if (now < this.demotedUntil) {
+        const s = Math.ceil((this.demotedUntil - now) / 1000);
+        throw new McUnavailableError(
+          "MC_PLC_OFFLINE",
+          `PLC ${this.name} is off-scan after repeated failures (probe in ${s} s): ${this.lastError?.message ?? ""}`,
+        );
+      }
+      // Off-scan time is over: this request is the probe.
+      this.demotedUntil = Number.POSITIVE_INFINITY;
+    }
+    const connected = this.slots.filter((s) => s.client.state === "connected");
+    if (connected.length > 0) {
+      // Least pending first, round-robin among equals, so one slow connection does not get everything.
+      this.roundRobin = (this.roundRobin + 1) % connected.length;
+      let best = connected[this.roundRobin]!;
+      for (const s of connected) if (s.client.pendingCount < best.client.pendingCount) best = s;
+      return best;
+    }
+    const connecting = this.slots.find((s) => s.connecting);
+    if (connecting) {
+      await connecting.connecting!.catch(() => undefined);
+      if (connecting.client.state === "connected") return connecting;
+    }
+    const retryAt = Math.min(...this.slots.map((s) => s.retryAt ?? Number.POSITIVE_INFINITY));
+    const wait = Number.isFinite(retryAt) ? ` (retrying in ${Math.max(0, Math.ceil((retryAt - now) / 1000))} s)` : "";
+    throw new McUnavailableError(
+      "MC_PLC_OFFLINE",
+      `PLC ${this.name} is not connected${wait}: ${this.lastError?.message ?? "connecting"}`,
+    );
+  }
+
+  private throttle(minMs: number): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.nextSendAt);
+    this.nextSendAt = at + minMs;
+    if (at <= now) return Promise.resolve();
+    return new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+
+  private recordError(err: McError): void {
+    this.counters.errors++;
+    const code = err.code ?? "UNKNOWN";
+    this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+    this.lastError = err;
+    this.lastErrorAt = Date.now();
+    if (!COMM_FAILURES.has(code)) return;
+    this.consecutiveFailures++;
+    const limit = this.demotion.failures;
+    if (this._state === "demoted" || (limit > 0 && this.consecutiveFailures >= limit)) this.demote();
+  }
+
+  private demote(): void {
+    this.counters.demotions++;
+    this.demotedUntil = Date.now() + this.demotion.offScanMs;
+    this.setState("demoted", this.lastError?.message);
+    clearTimeout(this.demotionTimer);
+    // Only to refresh the visible state when the off-scan time ends; the next request is the probe.
+    this.demotionTimer = setTimeout(() => {
+      this.demotionTimer = undefined;
+      if (this._state === "demoted") this.emit("state", this._state, "probing");
+    }, this.demotion.offScanMs);
+  }
+
+  private recovered(): void {
+    this.consecutiveFailures = 0;
+    if (this._state !== "demoted") return;
+    this.demotedUntil = 0;
+    clearTimeout(this.demotionTimer);
+    this.demotionTimer = undefined;
+    this._state = "connecting"; // leave demoted so updateConnectedState may act
+    this.updateConnectedState();
+  }
+
+  private setState(state: PoolState, detail?: string): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.emit("state", state, detail);
+  }
+}
