@@ -1,0 +1,157 @@
+/**
+ * Time as a dependency. The engine reads a monotonic clock so that wall-clock jumps (NTP, DST, a user
+ * setting the date) never shift or burst the polling grid, and tests drive a ManualClock instead of
+ * sleeping.
+ */
+
+/** Opaque: only the clock that returned a handle can clear it. */
+export type TimerHandle = unknown;
+
+export interface Clock {
+  /** Monotonic milliseconds, fractional; the origin is arbitrary. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Node (like browsers) fires a longer delay after 1 ms, with a warning; callers must chain timers. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface PreciseClockOptions {
+  /** How long before the deadline to stop trusting setTimeout and poll the loop instead. */
+  spinMs?: number;
+}
+
+/**
+ * A system clock whose timers fire within a few microseconds of their deadline instead of the usual
+ * 0.5–2 ms late: it wakes `spinMs` early and re-checks on every event-loop turn (setImmediate).
+ * Spinning costs CPU for every timer, in proportion to spinMs × timers per second, and timers that are
+ * not aligned spin separately; bench/schedule.bench.ts measures it. The scheduler does not need it
+ * for drift (the grid never accumulates lateness), only to tighten per-cycle jitter.
+ */
+export function createPreciseClock(options: PreciseClockOptions = {}): Clock {
+  const spinMs = options.spinMs ?? 1;
+  interface PreciseTimer {
+    timeout?: NodeJS.Timeout;
+    immediate?: NodeJS.Immediate;
+    cancelled: boolean;
+  }
+  return {
+    now: () => performance.now(),
+    setTimeout(fn, ms) {
+      const due = performance.now() + ms;
+      const timer: PreciseTimer = { cancelled: false };
+      const spin = (): void => {
+        timer.immediate = undefined;
+        if (timer.cancelled) return;
+        if (performance.now() >= due) fn();
+        else timer.immediate = setImmediate(spin);
+      };
+      const wait = ms - spinMs;
+      if (wait >= 1) {
+        timer.timeout = setTimeout(() => {
+          timer.timeout = undefined;
+          spin();
+        }, wait);
+      } else {
+        timer.immediate = setImmediate(spin);
+      }
+      return timer;
+    },
+    clearTimeout(handle) {
+      const timer = handle as PreciseTimer;
+      timer.cancelled = true;
+      if (timer.timeout) clearTimeout(timer.timeout);
+      if (timer.immediate) clearImmediate(timer.immediate);
+    },
+  };
+}
+
+interface ManualTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/**
+ * A clock for tests: time moves only in advance(). Timers fire in deadline order (ties in creation
+ * order), with now() equal to their deadline, and timers created by callbacks during an advance fire
+ * in the same advance when they fall due. Between timers the microtask queue and pending
+ * setImmediate callbacks are drained, so an async task resolved by a timer finishes at that instant.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private readonly timers = new Set<ManualTimer>();
+
+  constructor(start = 0) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    if (!(ms <= MAX_TIMEOUT_MS)) {
+      // Fail loudly where Node would silently fire after 1 ms.
+      throw new RangeError(`ManualClock: timeout ${ms} ms exceeds ${MAX_TIMEOUT_MS} ms`);
+    }
+    const timer: ManualTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
+    this.timers.add(timer);
+    return timer;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as ManualTimer);
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Deadline of the earliest pending timer, if any. */
+  nextTimerAt(): number | undefined {
+    return this.earliest()?.at;
+  }
+
+  async advance(ms: number): Promise<void> {
+    await this.advanceTo(this.current + ms);
+  }
+
+  async advanceTo(target: number): Promise<void> {
+    await settle();
+    for (;;) {
+      const timer = this.earliest();
+      if (!timer || timer.at > target) break;
+      this.timers.delete(timer);
+      this.current = Math.max(this.current, timer.at);
+      timer.fn();
+      await settle();
+    }
+    this.current = Math.max(this.current, target);
+  }
+
+  /** Lets promise chains started by the code under test run to completion at the current time. */
+  async settle(): Promise<void> {
+    await settle();
+  }
+
+  private earliest(): ManualTimer | undefined {
+    let best: ManualTimer | undefined;
+    for (const t of this.timers) {
+      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
