@@ -1,0 +1,411 @@
+/**
+ * The simulated CPU's request dispatcher: one decoded request frame in, one response frame out.
+ * It never throws; every malformed request becomes the end code a real CPU answers with.
+ *
+ * End code choices (MC-PROTOCOL.md, Q/L E71 and iQ-R manuals' error chapters):
+ * - C059 unknown command, or a subcommand this series does not accept for the command.
+ * - C051 batch read/write in bit units, C052 batch read/write in word units, C053 random write in bit
+ *   units, C054 random read, random write in word units and multi-block read: point count zero or over
+ *   limitsFor() (this is the manual's split of C051–C054 by bit/word and batch/random).
+ * - C05B unknown device code, or an iQ-R-only device addressed with Q/L subcommands (C056 is kept for
+ *   "beyond the format's maximum address", which the field widths already rule out).
+ * - C05C bit-unit access to a word device; a multi-block word block naming a bit device or the reverse;
+ *   a bad mode word in a remote operation; loopback data count outside 1–960 or (binary) non-hex data.
+ * - C061 request data longer or shorter than its counts imply (checked before any field is parsed).
+ * - C050 (ASCII frames) characters that cannot be converted; C060 bit data other than 0/1.
+ * - 4031 start or end of the access outside the device's configured size (Device.defaultPoints unless
+ *   overridden), rather than C056, because the address fits the frame but not this CPU's memory.
+ * - 0055 batch/random write while the CPU is in RUN and `onlineChangeDisabled` is set.
+ *
+ * iQ-R CPUs accept the Q/L-compatible subcommands 0000/0001 as well as 0002/0003, so an "iqr" simulator
+ * does too (with 3-byte device numbers and Q/L device codes for those requests). Q/L and iQ-F accept
+ * only 0000/0001.
+ */
+import { type Device, type Series } from "../mc/devices";
+import { McAddressError, McProtocolError } from "../mc/errors";
+import { type FrameFormat, type RequestFrame, type ResponseFrame, decodeRequest, encodeResponse, frameLength } from "../mc/frame";
+import { CMD } from "../mc/commands";
+import { limitsFor } from "../mc/limits";
+import { type DeviceRef, FieldReader, FieldWriter, type WireFormat } from "../mc/wire";
+import { type DeviceMemory } from "./memory";
+
+export type CpuState = "run" | "stop" | "pause";
+
+export interface HandlerContext {
+  readonly memory: DeviceMemory;
+  readonly series: Series;
+  readonly zrHex: boolean;
+  /** Up to 16 characters; padded with spaces on the wire. */
+  readonly model: string;
+  readonly modelCode: number;
+  readonly onlineChangeDisabled: boolean;
+  /** Changed by remote RUN/STOP/PAUSE. */
+  cpuState: CpuState;
+  /** Called when the handler itself fails (a simulator bug); the request is still answered (C05F). */
+  readonly onInternalError?: (err: unknown) => void;
+}
+
+export const END = {
+  OK: 0x0000,
+  RUN_WRITE_REFUSED: 0x0055,
+  BAD_ASCII: 0xc050,
+  BATCH_BITS: 0xc051,
+  BATCH_WORDS: 0xc052,
+  RANDOM_BITS: 0xc053,
+  RANDOM_WORDS: 0xc054,
+  BAD_COMMAND: 0xc059,
+  BAD_DEVICE: 0xc05b,
+  BAD_CONTENT: 0xc05c,
+  CANNOT_EXECUTE: 0xc05f,
+  BAD_BIT_DATA: 0xc060,
+  BAD_LENGTH: 0xc061,
+  OUT_OF_RANGE: 0x4031,
+} as const;
+
+/** Thrown inside the handler only, and always caught by handleRequest. */
+class EndCode extends Error {
+  constructor(readonly endCode: number) {
+    super(`end code ${endCode.toString(16)}`);
+  }
+}
+
+function fail(endCode: number): never {
+  throw new EndCode(endCode);
+}
+
+/** The request frame, or undefined where a real CPU would not answer (wrong format, garbage). */
+export function decodeRequestSafe(fmt: FrameFormat, frame: Buffer): RequestFrame | undefined {
+  try {
+    if (frameLength(fmt, "request", frame) !== frame.length) return undefined;
+    return decodeRequest(fmt, frame);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error response: end code plus error information (route, command, subcommand: 9 bytes / 18 chars). */
+export function errorResponse(fmt: FrameFormat, req: RequestFrame, endCode: number): ResponseFrame {
+  const w = new FieldWriter({ encoding: fmt.encoding, series: "ql" }, 18);
+  const { route } = req;
+  w.u8(route.network).u8(route.pc).u16(route.moduleIo).u8(route.station).u16(req.command).u16(req.subcommand);
+  return { serial: req.serial, route, endCode, data: Buffer.from(w.toBuffer()) };
+}
+
+export function handleRequest(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): ResponseFrame {
+  try {
+    const data = execute(ctx, fmt, req);
+    return { serial: req.serial, route: req.route, endCode: END.OK, data };
+  } catch (err) {
+    if (err instanceof EndCode) return errorResponse(fmt, req, err.endCode);
+    ctx.onInternalError?.(err);
+    return errorResponse(fmt, req, END.CANNOT_EXECUTE);
+  }
+}
+
+/** Bytes in, bytes out (undefined = no response). The unit that the fuzz tests hammer. */
+export function handleFrame(ctx: HandlerContext, fmt: FrameFormat, frame: Buffer): Buffer | undefined {
+  const req = decodeRequestSafe(fmt, frame);
+  if (!req) return undefined;
+  try {
+    return encodeResponse(fmt, handleRequest(ctx, fmt, req));
+  } catch (err) {
+    ctx.onInternalError?.(err);
+    return undefined;
+  }
+}
+
+type Unit = "word" | "bit";
+
+/** Wraps FieldReader so that every read failure becomes the end code the CPU would answer. */
+class RequestReader {
+  private readonly r: FieldReader;
+  private readonly ascii: boolean;
+  readonly iqr: boolean;
+
+  constructor(
+    data: Buffer,
+    readonly wire: WireFormat,
+  ) {
+    this.r = new FieldReader(data, wire);
+    this.ascii = wire.encoding === "ascii";
+    this.iqr = wire.series === "iqr";
+  }
+
+  get remaining(): number {
+    return this.r.remaining;
+  }
+
+  /** Field widths in this encoding, for length checks before parsing. */
+  get sizes(): { u8: number; u16: number; u32: number; spec: number } {
+    const k = this.ascii ? 2 : 1;
+    return { u8: k, u16: 2 * k, u32: 4 * k, spec: this.ascii ? (this.iqr ? 12 : 8) : this.iqr ? 6 : 4 };
+  }
+
+  bitBytes(points: number): number {
+    return this.ascii ? points : Math.ceil(points / 2);
+  }
+
+  expectRemaining(n: number): void {
+    if (this.r.remaining !== n) fail(END.BAD_LENGTH);
+  }
+
+  private guard<T>(read: () => T, onBadData: number): T {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof McAddressError) fail(END.BAD_DEVICE);
+      // Lengths are checked before parsing, so a protocol error here is bad content, not truncation.
+      if (err instanceof McProtocolError) fail(onBadData);
+      throw err;
+    }
+  }
+
+  u8(): number {
+    return this.guard(() => this.r.u8(), END.BAD_ASCII);
+  }
+  u16(): number {
+    return this.guard(() => this.r.u16(), END.BAD_ASCII);
+  }
+  u32(): number {
+    return this.guard(() => this.r.u32(), END.BAD_ASCII);
+  }
+  device(): DeviceRef {
+    return this.guard(() => this.r.device(), END.BAD_ASCII);
+  }
+  words(n: number): number[] {
+    return this.guard(() => this.r.words(n), END.BAD_ASCII);
+  }
+  bits(n: number): boolean[] {
+    return this.guard(() => this.r.bits(n), END.BAD_BIT_DATA);
+  }
+  raw(n: number): Buffer {
+    return this.guard(() => this.r.raw(n), END.BAD_LENGTH);
+  }
+}
+
+/** Which wire series and access unit a subcommand selects, or C059. */
+function decodeSubcommand(ctx: HandlerContext, fmt: FrameFormat, sub: number): { wire: WireFormat; unit: Unit } {
+  const base = { encoding: fmt.encoding, zrHex: ctx.zrHex };
+  const unit: Unit = sub & 1 ? "bit" : "word";
+  if (sub === 0 || sub === 1) return { wire: { ...base, series: ctx.series === "iqr" ? "ql" : ctx.series }, unit };
+  if ((sub === 2 || sub === 3) && ctx.series === "iqr") return { wire: { ...base, series: "iqr" }, unit };
+  return fail(END.BAD_COMMAND);
+}
+
+function execute(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  switch (req.command) {
+    case CMD.BATCH_READ:
+      return batch(ctx, fmt, req, false);
+    case CMD.BATCH_WRITE:
+      return batch(ctx, fmt, req, true);
+    case CMD.RANDOM_READ:
+      return randomRead(ctx, fmt, req);
+    case CMD.RANDOM_WRITE:
+      return randomWrite(ctx, fmt, req);
+    case CMD.MULTI_BLOCK_READ:
+      return multiBlockRead(ctx, fmt, req);
+    case CMD.READ_CPU_MODEL:
+      return readCpuModel(ctx, fmt, req);
+    case CMD.LOOPBACK:
+      return loopback(fmt, req);
+    case CMD.REMOTE_RUN:
+    case CMD.REMOTE_STOP:
+    case CMD.REMOTE_PAUSE:
+      return remoteOperation(ctx, fmt, req);
+    default:
+      return fail(END.BAD_COMMAND);
+  }
+}
+
+function writer(fmt: FrameFormat, sizeHint = 64): FieldWriter {
+  return new FieldWriter({ encoding: fmt.encoding, series: "ql" }, sizeHint);
+}
+
+function done(w: FieldWriter): Buffer {
+  // FieldWriter hands out a view of its growable buffer; copy so the response owns its bytes.
+  return Buffer.from(w.toBuffer());
+}
+
+function checkWritable(ctx: HandlerContext): void {
+  if (ctx.onlineChangeDisabled && ctx.cpuState === "run") fail(END.RUN_WRITE_REFUSED);
+}
+
+function checkRange(ctx: HandlerContext, device: Device, start: number, count: number, wordsOfBits: boolean): void {
+  if (!ctx.memory.inRange(device, start, count, wordsOfBits)) fail(END.OUT_OF_RANGE);
+}
+
+function batch(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame, write: boolean): Buffer {
+  const { wire, unit } = decodeSubcommand(ctx, fmt, req.subcommand);
+  const r = new RequestReader(req.data, wire);
+  const s = r.sizes;
+  if (write) {
+    if (r.remaining < s.spec + s.u16) fail(END.BAD_LENGTH);
+  } else r.expectRemaining(s.spec + s.u16);
+  const { device, number } = r.device();
+  const points = r.u16();
+  if (unit === "bit" && device.kind === "word") fail(END.BAD_CONTENT);
+  const limits = limitsFor(wire);
+  if (unit === "bit" && (points < 1 || points > limits.batchBits)) fail(END.BATCH_BITS);
+  if (unit === "word" && (points < 1 || points > limits.batchWords)) fail(END.BATCH_WORDS);
+  const mem = ctx.memory;
+  if (write) {
+    r.expectRemaining(unit === "bit" ? r.bitBytes(points) : points * s.u16);
+    checkWritable(ctx);
+    const values = unit === "bit" ? r.bits(points) : r.words(points);
+    checkRange(ctx, device, number, points, unit === "word");
+    if (unit === "bit") mem.writeBits(device, number, values);
+    else mem.writeWords(device, number, values as number[]);
+    return Buffer.alloc(0);
+  }
+  checkRange(ctx, device, number, points, unit === "word");
+  const w = writer(fmt, points * 4);
+  if (unit === "bit") w.bits(mem.readBits(device, number, points));
+  else w.words(mem.readWords(device, number, points));
+  return done(w);
+}
+
+function wordSubcommand(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): RequestReader {
+  const { wire, unit } = decodeSubcommand(ctx, fmt, req.subcommand);
+  if (unit !== "word") fail(END.BAD_COMMAND);
+  return new RequestReader(req.data, wire);
+}
+
+function randomRead(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  const r = wordSubcommand(ctx, fmt, req);
+  const s = r.sizes;
+  if (r.remaining < 2 * s.u8) fail(END.BAD_LENGTH);
+  const nWords = r.u8();
+  const nDwords = r.u8();
+  const total = nWords + nDwords;
+  if (total < 1 || total > limitsFor(r.wire).randomReadPoints) fail(END.RANDOM_WORDS);
+  r.expectRemaining(total * s.spec);
+  const refs: DeviceRef[] = [];
+  for (let i = 0; i < total; i++) refs.push(r.device());
+  refs.forEach((ref, i) => checkRange(ctx, ref.device, ref.number, i < nWords ? 1 : 2, true));
+  const w = writer(fmt, total * 8);
+  refs.forEach((ref, i) => {
+    if (i < nWords) w.u16(ctx.memory.readWords(ref.device, ref.number, 1)[0]!);
+    else {
+      const [lo, hi] = ctx.memory.readWords(ref.device, ref.number, 2);
+      w.u32((lo! | (hi! << 16)) >>> 0);
+    }
+  });
+  return done(w);
+}
+
+function randomWrite(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  const { wire, unit } = decodeSubcommand(ctx, fmt, req.subcommand);
+  const r = new RequestReader(req.data, wire);
+  const s = r.sizes;
+  const limits = limitsFor(wire);
+  if (unit === "bit") {
+    if (r.remaining < s.u8) fail(END.BAD_LENGTH);
+    const n = r.u8();
+    if (n < 1 || n > limits.randomWriteBits) fail(END.RANDOM_BITS);
+    // The bit value is one byte with Q/L subcommands and two bytes with iQ-R subcommands.
+    const valueSize = r.iqr ? s.u16 : s.u8;
+    r.expectRemaining(n * (s.spec + valueSize));
+    checkWritable(ctx);
+    const writes: { ref: DeviceRef; on: boolean }[] = [];
+    for (let i = 0; i < n; i++) {
+      const ref = r.device();
+      const value = r.iqr ? r.u16() : r.u8();
+      if (ref.device.kind === "word") fail(END.BAD_CONTENT);
+      if (value > 1) fail(END.BAD_BIT_DATA);
+      checkRange(ctx, ref.device, ref.number, 1, false);
+      writes.push({ ref, on: value === 1 });
+    }
+    for (const x of writes) ctx.memory.writeBits(x.ref.device, x.ref.number, [x.on]);
+    return Buffer.alloc(0);
+  }
+  if (r.remaining < 2 * s.u8) fail(END.BAD_LENGTH);
+  const nWords = r.u8();
+  const nDwords = r.u8();
+  const cost = nWords * 12 + nDwords * 14;
+  if (nWords + nDwords < 1 || cost > limits.randomWriteWordCost) fail(END.RANDOM_WORDS);
+  r.expectRemaining(nWords * (s.spec + s.u16) + nDwords * (s.spec + s.u32));
+  checkWritable(ctx);
+  const writes: { ref: DeviceRef; values: number[] }[] = [];
+  for (let i = 0; i < nWords + nDwords; i++) {
+    const ref = r.device();
+    const values = i < nWords ? [r.u16()] : splitDword(r.u32());
+    checkRange(ctx, ref.device, ref.number, values.length, true);
+    writes.push({ ref, values });
+  }
+  // Validate everything first so a bad entry does not leave a half-applied write behind.
+  for (const x of writes) ctx.memory.writeWords(x.ref.device, x.ref.number, x.values);
+  return Buffer.alloc(0);
+}
+
+function splitDword(v: number): number[] {
+  return [v & 0xffff, (v >>> 16) & 0xffff];
+}
+
+function multiBlockRead(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  const r = wordSubcommand(ctx, fmt, req);
+  const s = r.sizes;
+  const limits = limitsFor(r.wire);
+  if (r.remaining < 2 * s.u8) fail(END.BAD_LENGTH);
+  const nWordBlocks = r.u8();
+  const nBitBlocks = r.u8();
+  const blocks = nWordBlocks + nBitBlocks;
+  if (blocks < 1 || blocks > limits.multiBlockBlocks) fail(END.RANDOM_WORDS);
+  r.expectRemaining(blocks * (s.spec + s.u16));
+  const list: { ref: DeviceRef; points: number }[] = [];
+  let total = 0;
+  for (let i = 0; i < blocks; i++) {
+    const ref = r.device();
+    const points = r.u16();
+    const wantBit = i >= nWordBlocks;
+    if ((ref.device.kind === "bit") !== wantBit) fail(END.BAD_CONTENT);
+    if (points < 1) fail(END.RANDOM_WORDS);
+    total += points;
+    list.push({ ref, points });
+  }
+  if (total > limits.multiBlockPoints) fail(END.RANDOM_WORDS);
+  for (const b of list) checkRange(ctx, b.ref.device, b.ref.number, b.points, true);
+  const w = writer(fmt, total * 4);
+  for (const b of list) w.words(ctx.memory.readWords(b.ref.device, b.ref.number, b.points));
+  return done(w);
+}
+
+function requireSubcommandZero(req: RequestFrame): void {
+  if (req.subcommand !== 0) fail(END.BAD_COMMAND);
+}
+
+function readCpuModel(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  requireSubcommandZero(req);
+  if (req.data.length !== 0) fail(END.BAD_LENGTH);
+  const name = ctx.model.slice(0, 16).padEnd(16, " ");
+  return done(writer(fmt).raw(Buffer.from(name, "latin1")).u16(ctx.modelCode));
+}
+
+function loopback(fmt: FrameFormat, req: RequestFrame): Buffer {
+  requireSubcommandZero(req);
+  const r = new RequestReader(req.data, { encoding: fmt.encoding, series: "ql" });
+  if (r.remaining < r.sizes.u16) fail(END.BAD_LENGTH);
+  const n = r.u16();
+  if (n < 1 || n > 960) fail(END.BAD_CONTENT);
+  r.expectRemaining(n);
+  const echo = r.raw(n);
+  // Loopback data is hex characters in both encodings.
+  if (!/^[0-9A-F]+$/.test(echo.toString("latin1"))) fail(fmt.encoding === "ascii" ? END.BAD_ASCII : END.BAD_CONTENT);
+  return done(writer(fmt, n + 4).u16(n).raw(echo));
+}
+
+function remoteOperation(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  requireSubcommandZero(req);
+  const r = new RequestReader(req.data, { encoding: fmt.encoding, series: "ql" });
+  const run = req.command === CMD.REMOTE_RUN;
+  // RUN carries mode (2) + clear mode (1) + a fixed 00 (1); STOP and PAUSE only the mode.
+  r.expectRemaining(run ? r.sizes.u16 + 2 * r.sizes.u8 : r.sizes.u16);
+  const mode = r.u16();
+  if (mode !== 1 && mode !== 3) fail(END.BAD_CONTENT);
+  if (run) {
+    const clear = r.u8();
+    r.u8();
+    if (clear > 2) fail(END.BAD_CONTENT);
+  }
+  ctx.cpuState = run ? "run" : req.command === CMD.REMOTE_STOP ? "stop" : "pause";
+  return Buffer.alloc(0);
+}

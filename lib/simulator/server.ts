@@ -1,0 +1,404 @@
+/**
+ * The simulated PLC port: one listening TCP or UDP endpoint speaking one frame format, in front of a
+ * DeviceMemory (which several simulator ports may share, like a CPU's built-in port and an Ethernet module).
+ */
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import { type Series } from "../mc/devices";
+import { hex4 } from "../mc/errors";
+import { type FrameFormat, type FrameType, encodeResponse, frameLength } from "../mc/frame";
+import { type Encoding } from "../mc/wire";
+import { type FailPredicate, Faults } from "./faults";
+import { type GeneratorSpec, Generators } from "./generators";
+import { type CpuState, type HandlerContext, decodeRequestSafe, errorResponse, handleRequest } from "./handler";
+import { DeviceMemory } from "./memory";
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0: a random free port, reported by start() and `port`. */
+  readonly port?: number;
+  readonly transport?: "tcp" | "udp";
+  readonly frame?: FrameType;
+  readonly encoding?: Encoding;
+  /** Which subcommands and device specifications the CPU accepts (see handler.ts). Default "ql". */
+  readonly series?: Series;
+  /** ZR device numbers in hex in ASCII frames (default decimal, like the client's default). */
+  readonly zrHex?: boolean;
+  /** Simultaneous TCP clients; further connections are reset at once. Default 64; 1 = iQ-R built-in port. */
+  readonly maxClients?: number;
+  /** Processing time per request; real CPUs answer in 3–7 ms. Default 0. */
+  readonly latencyMs?: number;
+  readonly jitterMs?: number;
+  /** Answer to 0101 (read CPU model); defaults per series. */
+  readonly model?: string;
+  readonly modelCode?: number;
+  /** Share one memory between several simulator ports. */
+  readonly memory?: DeviceMemory;
+  /** Refuse writes with end code 0055 while the CPU is in RUN. */
+  readonly onlineChangeDisabled?: boolean;
+  /** Default "run". */
+  readonly cpuState?: CpuState;
+}
+
+export interface SimulatorStats {
+  /** Requests received and decoded (stalled and forced-failure requests included). */
+  requests: number;
+  /** Responses sent (garbage replacements included). */
+  responses: number;
+  /** Requests per command, keyed by the command as 4 hex digits ("0401"). */
+  byCommand: Record<string, number>;
+  connectionsAccepted: number;
+  connectionsRefused: number;
+  /** Bytes dropped without an answer: garbage, wrong frame format or encoding. */
+  discardedBytes: number;
+}
+
+/** Model code values from the manuals' CPU model tables; the iQ-F one is unverified. */
+const DEFAULT_MODEL: Record<Series, { model: string; code: number }> = {
+  ql: { model: "Q03UDVCPU", code: 0x0366 },
+  iqr: { model: "R08CPU", code: 0x4801 },
+  iqf: { model: "FX5U-32MT/ES", code: 0x4a21 },
+};
+
+/** Where responses for one client go, and its 3E in-order request queue. */
+interface Channel {
+  readonly send: (data: Buffer) => void;
+  readonly queue: Buffer[];
+  busy: boolean;
+  closed: boolean;
+}
+
+export class PlcSimulator {
+  readonly memory: DeviceMemory;
+  readonly format: FrameFormat;
+  readonly stats: SimulatorStats = {
+    requests: 0,
+    responses: 0,
+    byCommand: {},
+    connectionsAccepted: 0,
+    connectionsRefused: 0,
+    discardedBytes: 0,
+  };
+
+  private readonly host: string;
+  private readonly requestedPort: number;
+  private readonly transport: "tcp" | "udp";
+  private readonly maxClients: number;
+  private readonly ctx: HandlerContext;
+  private readonly faults = new Faults();
+  private readonly generators: Generators;
+  private tcp: net.Server | undefined;
+  private udp: dgram.Socket | undefined;
+  private boundPort = 0;
+  private running = false;
+  private refusing = false;
+  private paused = false;
+  private held: { channel: Channel; data: Buffer }[] = [];
+  private readonly sockets = new Map<net.Socket, Channel>();
+  private readonly udpPeers = new Map<string, Channel>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: SimulatorOptions = {}) {
+    const series = options.series ?? "ql";
+    this.host = options.host ?? "127.0.0.1";
+    this.requestedPort = options.port ?? 0;
+    this.transport = options.transport ?? "tcp";
+    this.format = { frame: options.frame ?? "3E", encoding: options.encoding ?? "binary" };
+    this.maxClients = options.maxClients ?? 64;
+    if (!Number.isInteger(this.maxClients) || this.maxClients < 1) {
+      throw new RangeError(`maxClients must be a positive integer, got ${options.maxClients}`);
+    }
+    this.memory = options.memory ?? new DeviceMemory();
+    this.generators = new Generators(this.memory);
+    this.faults.setLatency(options.latencyMs ?? 0, options.jitterMs ?? 0);
+    this.ctx = {
+      memory: this.memory,
+      series,
+      zrHex: options.zrHex ?? false,
+      model: options.model ?? DEFAULT_MODEL[series].model,
+      modelCode: options.modelCode ?? DEFAULT_MODEL[series].code,
+      onlineChangeDisabled: options.onlineChangeDisabled ?? false,
+      cpuState: options.cpuState ?? "run",
+    };
+  }
+
+  /** The bound port (0 before start()). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Open TCP connections, or UDP peers seen since the last dropConnections(). */
+  get clientCount(): number {
+    return this.transport === "tcp" ? this.sockets.size : this.udpPeers.size;
+  }
+
+  get cpuState(): CpuState {
+    return this.ctx.cpuState;
+  }
+
+  set cpuState(state: CpuState) {
+    this.ctx.cpuState = state;
+  }
+
+  get listening(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<number> {
+    if (this.running || this.tcp || this.udp) throw new Error("simulator already started");
+    this.running = true;
+    try {
+      this.boundPort = this.transport === "tcp" ? await this.listenTcp() : await this.bindUdp();
+    } catch (err) {
+      this.running = false;
+      this.tcp = undefined;
+      this.udp = undefined;
+      throw err;
+    }
+    return this.boundPort;
+  }
+
+  /** Closes the listener and every client, and clears every timer, so the process can exit. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.dropConnections();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.held = [];
+    this.paused = false;
+    this.generators.stop();
+    const tcp = this.tcp;
+    const udp = this.udp;
+    this.tcp = undefined;
+    this.udp = undefined;
+    if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
+  }
+
+  setLatency(ms: number, jitterMs = 0): void {
+    this.faults.setLatency(ms, jitterMs);
+  }
+
+  /** Closes every current connection (TCP) or forgets every peer (UDP); pending answers are lost. */
+  dropConnections(): void {
+    for (const [socket, channel] of this.sockets) {
+      channel.closed = true;
+      socket.destroy();
+    }
+    this.sockets.clear();
+    for (const channel of this.udpPeers.values()) channel.closed = true;
+    this.udpPeers.clear();
+  }
+
+  /**
+   * While on, new TCP connections are reset as soon as they are accepted (the port stays bound, so
+   * nothing else can take it) and UDP datagrams are ignored.
+   */
+  refuseConnections(on: boolean): void {
+    this.refusing = on;
+  }
+
+  /** While on, requests are accepted and counted but never answered. */
+  stall(on: boolean): void {
+    this.faults.stalled = on;
+  }
+
+  /** The next `n` responses are replaced by bytes that cannot be framed. */
+  sendGarbage(n: number): void {
+    this.faults.sendGarbage(n);
+  }
+
+  /** The next `n` requests are answered with `endCode` (and error information) instead of executed. */
+  failNext(endCode: number, n = 1): void {
+    this.faults.failNext(endCode, n);
+  }
+
+  /** Answer requests for which `predicate` returns an end code with that end code; undefined clears it. */
+  failWhen(predicate: FailPredicate | undefined): void {
+    this.faults.setFailWhen(predicate);
+  }
+
+  /** Holds responses until resume(); requests are still executed when their processing time is over. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this.deliver(h.channel, h.data);
+  }
+
+  /** Starts a value generator; the returned function stops it. stop() stops all of them. */
+  addGenerator(spec: GeneratorSpec): () => void {
+    return this.generators.add(spec);
+  }
+
+  private listenTcp(): Promise<number> {
+    const server = net.createServer((socket) => this.onConnection(socket));
+    this.tcp = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: this.host, port: this.requestedPort }, () => {
+        server.off("error", reject);
+        // A listener error after start (rare: e.g. EMFILE on accept) must not crash the test process.
+        server.on("error", () => undefined);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  private bindUdp(): Promise<number> {
+    const socket = dgram.createSocket(net.isIPv6(this.host) ? "udp6" : "udp4");
+    this.udp = socket;
+    socket.on("message", (msg, rinfo) => this.onDatagram(socket, msg, rinfo));
+    return new Promise((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind({ address: this.host, port: this.requestedPort }, () => {
+        socket.off("error", reject);
+        socket.on("error", () => undefined);
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  private onConnection(socket: net.Socket): void {
+    socket.on("error", () => undefined);
+    if (!this.running || this.refusing || this.sockets.size >= this.maxClients) {
+      // A reset is the closest a listening socket gets to the ECONNREFUSED a busy iQ-R port gives.
+      this.stats.connectionsRefused++;
+      socket.resetAndDestroy();
+      return;
+    }
+    this.stats.connectionsAccepted++;
+    socket.setNoDelay(true);
+    const channel = newChannel((data) => {
+      if (!socket.destroyed) socket.write(data);
+    });
+    this.sockets.set(socket, channel);
+    let pending: Buffer<ArrayBufferLike> = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      pending = this.splitFrames(pending.length ? Buffer.concat([pending, chunk]) : chunk, channel);
+    });
+    socket.on("close", () => {
+      channel.closed = true;
+      if (this.sockets.get(socket) === channel) this.sockets.delete(socket);
+    });
+  }
+
+  /** Submits every whole frame and returns the incomplete rest; garbage discards everything buffered. */
+  private splitFrames(buf: Buffer<ArrayBufferLike>, channel: Channel): Buffer<ArrayBufferLike> {
+    for (;;) {
+      let total: number | undefined;
+      try {
+        total = frameLength(this.format, "request", buf);
+      } catch {
+        // A real PLC drops what it cannot frame (an ASCII frame on a binary port, noise) without answering.
+        this.stats.discardedBytes += buf.length;
+        return Buffer.alloc(0);
+      }
+      if (total === undefined || buf.length < total) return buf;
+      this.submit(channel, buf.subarray(0, total));
+      buf = buf.subarray(total);
+      if (buf.length === 0) return buf;
+    }
+  }
+
+  private onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (!this.running || this.refusing) return;
+    let total: number | undefined;
+    try {
+      total = frameLength(this.format, "request", msg);
+    } catch {
+      total = undefined;
+    }
+    // One datagram is one frame; anything else is dropped like garbage on a TCP stream.
+    if (total !== msg.length) {
+      this.stats.discardedBytes += msg.length;
+      return;
+    }
+    const key = `${rinfo.address}|${rinfo.port}`;
+    let channel = this.udpPeers.get(key);
+    if (!channel) {
+      channel = newChannel((data) => {
+        if (this.udp === socket) socket.send(data, rinfo.port, rinfo.address, () => undefined);
+      });
+      this.udpPeers.set(key, channel);
+    }
+    this.submit(channel, msg);
+  }
+
+  /**
+   * A real 3E port handles one request at a time, so its answers keep request order even with latency;
+   * 4E requests carry a serial and are processed concurrently.
+   */
+  private submit(channel: Channel, frame: Buffer): void {
+    if (this.format.frame === "4E") {
+      this.after(this.faults.delay(), () => this.respond(channel, frame));
+      return;
+    }
+    channel.queue.push(frame);
+    this.pump(channel);
+  }
+
+  private pump(channel: Channel): void {
+    while (!channel.busy && !channel.closed) {
+      const frame = channel.queue.shift();
+      if (!frame) return;
+      const delay = this.faults.delay();
+      if (delay <= 0) {
+        this.respond(channel, frame);
+        continue;
+      }
+      channel.busy = true;
+      this.after(delay, () => {
+        channel.busy = false;
+        this.respond(channel, frame);
+        this.pump(channel);
+      });
+    }
+  }
+
+  private after(delayMs: number, fn: () => void): void {
+    if (delayMs <= 0) {
+      fn();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private respond(channel: Channel, frame: Buffer): void {
+    if (channel.closed || !this.running) return;
+    const req = decodeRequestSafe(this.format, frame);
+    if (!req) {
+      this.stats.discardedBytes += frame.length;
+      return;
+    }
+    this.stats.requests++;
+    const key = hex4(req.command);
+    this.stats.byCommand[key] = (this.stats.byCommand[key] ?? 0) + 1;
+    if (this.faults.stalled) return;
+    const forced = this.faults.forcedEndCode(req);
+    const response =
+      forced === undefined ? handleRequest(this.ctx, this.format, req) : errorResponse(this.format, req, forced);
+    const data = this.faults.maybeGarbage(encodeResponse(this.format, response));
+    if (this.paused) this.held.push({ channel, data });
+    else this.deliver(channel, data);
+  }
+
+  private deliver(channel: Channel, data: Buffer): void {
+    if (channel.closed || !this.running) return;
+    this.stats.responses++;
+    channel.send(data);
+  }
+}
+
+function newChannel(send: (data: Buffer) => void): Channel {
+  return { send, queue: [], busy: false, closed: false };
+}
