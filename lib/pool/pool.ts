@@ -9,7 +9,8 @@ import { type ClientOptions, McClient, type RequestInfo } from "../mc/client";
 import { type Command } from "../mc/commands";
 import { type McError, McUnavailableError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
-import { LatencyWindow } from "./latency";
+import { PollStats, type StatsSnapshot } from "../engine/stats";
+import { type WireFormat } from "../mc/wire";
 
 export interface DemotionOptions {
   /** Consecutive failed requests (time-outs, lost connections, garbage) before demotion; 0 = never. */
@@ -45,9 +46,9 @@ export interface PoolStats {
   readonly reconnects: number;
   readonly demotions: number;
   readonly inFlight: number;
-  readonly latency: { last: number; avg: number; max: number; p99: number };
-  readonly lastError?: string;
-  readonly lastErrorAt?: number;
+  readonly latencyMs: StatsSnapshot["latencyMs"];
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
 }
 
 const COMM_FAILURES = new Set(["MC_TIMEOUT", "MC_CONNECTION_LOST", "MC_CONNECTION_REFUSED", "MC_PROTOCOL"]);
@@ -77,9 +78,8 @@ export class PlcPool extends EventEmitter {
   private roundRobin = 0;
   private lastError?: McError;
   private lastErrorAt?: number;
-  private counters = { requests: 0, errors: 0, reconnects: 0, demotions: 0 };
-  private errorsByCode: Record<string, number> = {};
-  private readonly latency = new LatencyWindow(1000);
+  private counters = { reconnects: 0, demotions: 0 };
+  private readonly stats = new PollStats();
 
   constructor(options: PoolOptions) {
     super();
@@ -91,6 +91,11 @@ export class PlcPool extends EventEmitter {
 
   get state(): PoolState {
     return this._state;
+  }
+
+  get format(): WireFormat {
+    const c = this.options.client;
+    return { encoding: c.encoding ?? "binary", series: c.series ?? "ql", zrHex: c.zrHex ?? false };
   }
 
   get userCount(): number {
@@ -143,7 +148,6 @@ export class PlcPool extends EventEmitter {
   async request<T>(cmd: Command<T>): Promise<T> {
     const slot = await this.pickSlot();
     if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
-    this.counters.requests++;
     try {
       const result = await slot.client.request(cmd);
       if (this.consecutiveFailures > 0 || this._state === "demoted") this.recovered();
@@ -154,8 +158,10 @@ export class PlcPool extends EventEmitter {
     }
   }
 
+
   snapshot(): PoolStats {
     const c = this.options.client;
+    const stats = this.stats.snapshot();
     return {
       name: this.name,
       host: c.host,
@@ -164,15 +170,15 @@ export class PlcPool extends EventEmitter {
       users: this.users.size,
       connections: this.connectionCount,
       connectionsOpen: this.slots.filter((s) => s.client.state === "connected").length,
-      requests: this.counters.requests,
-      errors: this.counters.errors,
-      errorsByCode: { ...this.errorsByCode },
+      requests: stats.polls,
+      errors: stats.errors,
+      errorsByCode: stats.errorsByCode,
       reconnects: this.counters.reconnects,
       demotions: this.counters.demotions,
       inFlight: this.slots.reduce((n, s) => n + s.client.pendingCount, 0),
-      latency: this.latency.snapshot(),
-      lastError: this.lastError?.message,
-      lastErrorAt: this.lastErrorAt,
+      latencyMs: stats.latencyMs,
+      lastError: this.lastError?.message ?? null,
+      lastErrorAt: this.lastErrorAt === undefined ? null : new Date(this.lastErrorAt).toISOString(),
     };
   }
 
@@ -195,7 +201,8 @@ export class PlcPool extends EventEmitter {
   private newClient(): McClient {
     const client = new McClient({ ...this.options.client, name: this.name });
     client.on("request", (info: RequestInfo) => {
-      if (!info.error) this.latency.record(info.durationMs);
+      if (info.error) this.stats.recordError(info.error, info.durationMs || undefined);
+      else this.stats.recordSuccess(info.durationMs);
     });
     return client;
   }
@@ -306,9 +313,9 @@ export class PlcPool extends EventEmitter {
   }
 
   private recordError(err: McError): void {
-    this.counters.errors++;
     const code = err.code ?? "UNKNOWN";
-    this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+    // Requests refused before reaching a connection never produce a "request" event: count them here.
+    if (code === "MC_PLC_OFFLINE" || code === "MC_PLC_DISABLED") return;
     this.lastError = err;
     this.lastErrorAt = Date.now();
     if (!COMM_FAILURES.has(code)) return;

@@ -1,0 +1,43 @@
+/**
+ * Per-runtime shared state for the node adapters: the one Engine of this Node-RED runtime, and small
+ * helpers every node uses. Keyed by the RED object so tests that start several runtimes stay apart.
+ */
+import type { NodeAPI } from "node-red";
+import { Engine } from "../lib/engine/registry";
+
+const engines = new WeakMap<object, Engine>();
+
+export interface JsscadaSettings {
+  maxGroups?: number;
+}
+
+export function engineFor(RED: NodeAPI): Engine {
+  let engine = engines.get(RED);
+  if (!engine) {
+    const settings = safeSetting<JsscadaSettings>(RED, "jsscada") ?? {};
+    engine = new Engine({ maxGroups: settings.maxGroups });
+    engines.set(RED, engine);
+  }
+  return engine;
+}
+
+function safeSetting<T>(RED: NodeAPI, name: string): T | undefined {
+  try {
+    return (RED.settings as unknown as Record<string, T | undefined>)[name];
+  } catch {
+    // RED.settings throws for unknown keys in some versions
+    return undefined;
+  }
+}
+
+/** A number from an editor field, or the default when blank; NaN for garbage so validation can say so. */
+export function num(value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === "") return fallback;
+  const n = typeof value === "number" ? value : Number(String(value).trim());
+  return n;
+}
+
+/** `${NAME}` anywhere in a string, from the environment (Node-RED substitutes only whole values). */
+export function substituteEnv(value: string): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => process.env[name] ?? whole);
+}

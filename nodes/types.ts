@@ -1,0 +1,48 @@
+/** The properties each node's editor dialog saves, as the runtime receives them (strings from inputs). */
+import type { NodeDef } from "node-red";
+
+export interface PlcNodeDef extends NodeDef {
+  host: string;
+  port: string;
+  transport: "tcp" | "udp";
+  frame: "3E" | "4E";
+  encoding: "binary" | "ascii";
+  series: "ql" | "iqr" | "iqf";
+  zrHex: boolean;
+  octalXY: boolean;
+  network: string;
+  pc: string;
+  moduleIo: string;
+  station: string;
+  connections: string;
+  connectTimeout: string;
+  requestTimeout: string;
+  monitoringTimer: string;
+  backoffInitial: string;
+  backoffMax: string;
+  backoffJitter: string;
+  demoteAfter: string;
+  demoteFor: string;
+  minInterval: string;
+}
+
+export interface TagRow {
+  name: string;
+  address: string;
+  deadband?: number | string;
+}
+
+export interface PollFixedNodeDef extends NodeDef {
+  plc: string;
+  group: string;
+  tags: TagRow[];
+  interval: string;
+  intervalUnit: "ms" | "s" | "min" | "h";
+  autoStart: boolean;
+  payloadFormat: "object" | "array";
+  changedOnly: boolean;
+}
+
+export interface EngineStatusNodeDef extends NodeDef {
+  interval: string;
+}
