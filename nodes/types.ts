@@ -1,5 +1,7 @@
 /** The properties each node's editor dialog saves, as the runtime receives them (strings from inputs). */
-import type { NodeDef } from "node-red";
+import type { Node, NodeDef } from "node-red";
+import { type TagOptions } from "../lib/mc/tags";
+import { type PlcPool } from "../lib/pool/pool";
 
 export interface PlcNodeDef extends NodeDef {
   host: string;
@@ -45,4 +47,12 @@ export interface PollFixedNodeDef extends NodeDef {
 
 export interface EngineStatusNodeDef extends NodeDef {
   interval: string;
+}
+
+export interface PlcNode extends Node {
+  /** Undefined when the configuration is invalid; `configError` says why. */
+  pool?: PlcPool;
+  configError?: string;
+  plcName: string;
+  tagOptions: TagOptions;
 }

@@ -1,0 +1,192 @@
+/**
+ * A FIXED polling group: a tag table read on a drift-free schedule. It emits one "data" event per
+ * successful cycle (or only the changes, if asked), a "poll-error" per failed cycle, and keeps the
+ * statistics the engine reports. It knows nothing of Node-RED.
+ */
+import { EventEmitter } from "node:events";
+import { type Clock } from "./clock";
+import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
+import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
+import { type GroupState, type GroupStatus, type ManagedGroup } from "./registry";
+import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
+import { PollStats } from "./stats";
+import { type TagTable } from "./tag-table";
+
+export interface PollingMeta {
+  readonly group: string;
+  readonly plc: string;
+  readonly mode: "fixed" | "handshake";
+  readonly cycle: number;
+  readonly manual: boolean;
+  /** Epoch ms the cycle was due (scheduled) and actually started. */
+  readonly scheduledAt: number;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly quality: "good" | "partial";
+  readonly requests: number;
+  /** Tags in the payload (fewer than the table with changed-only output). */
+  readonly tags: number;
+}
+
+export interface GroupMessage {
+  readonly topic: string;
+  readonly payload: unknown;
+  readonly polling: PollingMeta;
+  /** Tags that could not be read this cycle (quality "bad"), with their errors. */
+  readonly badTags: PollOutcome["tagErrors"];
+}
+
+export interface FixedGroupOptions {
+  readonly name: string;
+  readonly plc: RequestSender;
+  readonly table: TagTable;
+  readonly intervalMs: number;
+  readonly output: OutputOptions;
+  readonly clock?: Clock;
+  /** Epoch ms now, for timestamps users read (injected in tests). */
+  readonly wallClock?: () => number;
+}
+
+/** Events: "data" (GroupMessage), "poll-error" (PollError), "state" (GroupState). */
+export class FixedGroup extends EventEmitter implements ManagedGroup {
+  readonly name: string;
+  readonly mode = "fixed" as const;
+  private readonly plc: RequestSender;
+  private table: TagTable;
+  private readonly output: OutputOptions;
+  private changes: ChangeFilter;
+  private readonly scheduler: Scheduler;
+  private readonly stats: PollStats;
+  private readonly wallClock: () => number;
+  private readonly clock?: Clock;
+  private lastState: GroupState = "stopped";
+
+  constructor(options: FixedGroupOptions) {
+    super();
+    this.name = options.name;
+    this.plc = options.plc;
+    this.table = options.table;
+    this.output = options.output;
+    this.wallClock = options.wallClock ?? Date.now;
+    this.clock = options.clock;
+    this.changes = new ChangeFilter(options.table.deadbands);
+    this.stats = new PollStats({ wallClock: this.wallClock });
+    this.scheduler = new Scheduler({
+      intervalMs: options.intervalMs,
+      clock: options.clock,
+      task: (ctx) => this.cycle(ctx),
+      onCycle: (report) => this.onCycle(report),
+    });
+  }
+
+  get running(): boolean {
+    return this.scheduler.isStarted;
+  }
+
+  get intervalMs(): number {
+    return this.scheduler.intervalMs;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.scheduler.start();
+    this.setState("running");
+  }
+
+  async stop(): Promise<void> {
+    const wasRunning = this.running;
+    await this.scheduler.stop();
+    if (wasRunning) this.setState("stopped");
+  }
+
+  /** Polls once now and sends every tag, changed or not (a manual read must show everything). */
+  async trigger(): Promise<void> {
+    await this.scheduler.trigger();
+  }
+
+  setInterval(ms: number): void {
+    this.scheduler.setInterval(ms);
+  }
+
+  /** Replaces the tag table; the next cycle uses it and sends every tag once. */
+  setTable(table: TagTable): void {
+    this.table = table;
+    this.changes = new ChangeFilter(table.deadbands);
+  }
+
+  status(): GroupStatus {
+    const s = this.stats.snapshot();
+    const latency = s.latencyMs;
+    const r = (x: number | null): number => (x === null ? 0 : Math.round(x * 100) / 100);
+    return {
+      name: this.name,
+      mode: this.mode,
+      state: this.lastState,
+      running: this.running,
+      plc: this.plc.name,
+      intervalMs: this.intervalMs,
+      polls: s.polls,
+      successes: s.successes,
+      errors: s.errors,
+      successRate: s.successRate === null ? 100 : Math.round(s.successRate * 1000) / 10,
+      pollTime: { last: r(latency.last), avg: r(latency.avg), max: r(latency.max), p99: r(latency.p99) },
+      overruns: s.overruns,
+      lastError: s.lastError?.message,
+      lastErrorAt: s.lastErrorAt === null ? undefined : new Date(s.lastErrorAt).toISOString(),
+      lastSuccessAt: s.lastSuccessAt === null ? undefined : new Date(s.lastSuccessAt).toISOString(),
+      tags: this.table.tags.length,
+      requests: this.table.plan.requests.length,
+    };
+  }
+
+  private async cycle(ctx: CycleContext): Promise<void> {
+    const startedAt = this.wallClock();
+    const monoStart = this.clock?.now() ?? performance.now();
+    const table = this.table;
+    const outcome = await pollOnce(table, this.plc, this.name);
+    // stop() gave up waiting for this cycle: its late result must not leave a stopped node.
+    if (ctx.signal.aborted) return;
+    const readings = this.output.changedOnly ? this.changes.filter(outcome.readings, ctx.manual) : outcome.readings;
+    if (this.output.changedOnly && readings.length === 0) return;
+    const durationMs = (this.clock?.now() ?? performance.now()) - monoStart;
+    const message: GroupMessage = {
+      topic: this.name,
+      payload: buildPayload(readings, this.output.format),
+      polling: {
+        group: this.name,
+        plc: this.plc.name,
+        mode: this.mode,
+        cycle: ctx.cycle,
+        manual: ctx.manual,
+        scheduledAt: Math.round(startedAt - (monoStart - ctx.scheduledAt)),
+        startedAt,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        quality: outcome.quality,
+        requests: outcome.requests,
+        tags: readings.length,
+      },
+      badTags: outcome.tagErrors,
+    };
+    this.emit("data", message);
+  }
+
+  private onCycle(report: CycleReport): void {
+    this.stats.recordCycle(report);
+    if (!report.ok) {
+      const err =
+        report.error instanceof PollError
+          ? report.error
+          : new PollError(`group ${this.name}: ${(report.error as Error)?.message ?? report.error}`, report.error);
+      this.setState(this.running ? "error" : "stopped");
+      this.emit("poll-error", err);
+    } else if (this.running) {
+      this.setState("running");
+    }
+  }
+
+  private setState(state: GroupState): void {
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.emit("state", state);
+  }
+}

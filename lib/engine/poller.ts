@@ -1,0 +1,64 @@
+/**
+ * One poll of a tag table through a PLC: executes the read plan and turns per-tag results into
+ * readings. A tag the PLC refuses only spoils its own reading (quality "bad"); when no tag could be
+ * read the poll fails as a whole, with the PLC, group and tag named in the error.
+ */
+import { type Command } from "../mc/commands";
+import { McError } from "../mc/errors";
+import { executeReadPlan } from "../mc/planner";
+import { type TagReading } from "./output";
+import { type TagTable } from "./tag-table";
+
+export interface RequestSender {
+  readonly name: string;
+  request<T>(cmd: Command<T>): Promise<T>;
+}
+
+export interface PollOutcome {
+  readonly readings: TagReading[];
+  /** "good": every tag read; "partial": some tags bad (see their readings). */
+  readonly quality: "good" | "partial";
+  readonly requests: number;
+  /** The bad tags, by name, with their own errors. */
+  readonly tagErrors: { readonly tag: string; readonly error: McError }[];
+}
+
+/** The whole poll failed; `cause` keeps the typed error (time-out, end code …) for Catch nodes. */
+export class PollError extends Error {
+  readonly code: string;
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = "PollError";
+    this.code = cause instanceof McError ? cause.code : "MC_UNKNOWN";
+  }
+}
+
+export async function pollOnce(table: TagTable, plc: RequestSender, group: string): Promise<PollOutcome> {
+  const timestamp = Date.now();
+  const results = await executeReadPlan(table.plan, (cmd) => plc.request(cmd));
+  const readings: TagReading[] = [];
+  const tagErrors: { tag: string; error: McError }[] = [];
+  results.forEach((r, i) => {
+    const name = table.names[i]!;
+    if (r.ok) {
+      readings.push({ name, value: r.value, quality: "good", timestamp });
+    } else {
+      tagErrors.push({ tag: name, error: r.error });
+      readings.push({ name, value: null, quality: "bad", timestamp, error: r.error.message });
+    }
+  });
+  if (tagErrors.length === results.length && tagErrors.length > 0) {
+    const first = tagErrors[0]!.error;
+    const which = table.names.length === 1 ? `tag ${table.names[0]}` : `all ${table.names.length} tags`;
+    throw new PollError(`group ${group}: ${which} failed: ${first.message}`, first);
+  }
+  return {
+    readings,
+    quality: tagErrors.length > 0 ? "partial" : "good",
+    requests: table.plan.requests.length,
+    tagErrors,
+  };
+}

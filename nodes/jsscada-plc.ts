@@ -1,0 +1,47 @@
+/**
+ * `jsscada-plc`: the shared PLC pool config node. A thin adapter: it validates its settings, owns one
+ * PlcPool, and lets poll nodes register and deregister. Node-RED may restart users and this node
+ * independently (modified-nodes deploys); the pool's reference counting keeps polling right.
+ */
+import type { NodeAPI } from "node-red";
+import { type Series } from "../lib/mc/devices";
+import { PlcPool } from "../lib/pool/pool";
+import { poolOptionsFrom } from "./plc-options";
+import { engineFor } from "./runtime";
+import type { PlcNode, PlcNodeDef } from "./types";
+
+
+export = function (RED: NodeAPI): void {
+  function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const series = (["ql", "iqr", "iqf"].includes(config.series) ? config.series : "ql") as Series;
+    this.tagOptions = {
+      series,
+      encoding: config.encoding === "ascii" ? "ascii" : "binary",
+      zrHex: Boolean(config.zrHex),
+      octalXY: series === "iqf" && config.octalXY !== false,
+    };
+    const options = poolOptionsFrom(config);
+    this.plcName = typeof options === "string" ? config.name || config.host || this.id : options.name;
+    if (typeof options === "string") {
+      this.configError = `PLC ${this.plcName}: ${options}`;
+      this.error(this.configError);
+      return;
+    }
+    const pool = new PlcPool(options);
+    this.pool = pool;
+    const engine = engineFor(RED);
+    engine.registerPlc(pool);
+    pool.on("state", (state: string, detail?: string) => {
+      if (state === "reconnecting" || state === "demoted") {
+        this.debug(`PLC ${pool.name} ${state}${detail ? `: ${detail}` : ""}`);
+      }
+    });
+    this.on("close", (_removed: boolean, done: () => void) => {
+      engine.unregisterPlc(pool);
+      pool.close();
+      done();
+    });
+  }
+  RED.nodes.registerType("jsscada-plc", JsscadaPlcNode);
+};
