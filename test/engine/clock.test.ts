@@ -1,0 +1,85 @@
+import should from "should";
+import { ManualClock, MAX_TIMEOUT_MS, createPreciseClock, systemClock } from "../../lib/engine/clock.js";
+
+describe("engine/clock", function () {
+  describe("ManualClock", function () {
+    it("fires due timers in deadline order, ties in creation order, with now() at the deadline", async function () {
+      const clock = new ManualClock(100);
+      const fired: string[] = [];
+      clock.setTimeout(() => fired.push(`b@${clock.now()}`), 20);
+      clock.setTimeout(() => fired.push(`a@${clock.now()}`), 10);
+      clock.setTimeout(() => fired.push(`c@${clock.now()}`), 20);
+      clock.setTimeout(() => fired.push(`late@${clock.now()}`), 31);
+      await clock.advance(30);
+      should(fired).eql(["a@110", "b@120", "c@120"]);
+      should(clock.now()).equal(130);
+      should(clock.pendingTimers).equal(1);
+      should(clock.nextTimerAt()).equal(131);
+    });
+
+    it("fires timers created by callbacks within the same advance when they fall due", async function () {
+      const clock = new ManualClock();
+      const fired: number[] = [];
+      const tick = (): void => {
+        fired.push(clock.now());
+        clock.setTimeout(tick, 10);
+      };
+      clock.setTimeout(tick, 10);
+      await clock.advance(45);
+      should(fired).eql([10, 20, 30, 40]);
+      should(clock.pendingTimers).equal(1);
+    });
+
+    it("lets a promise resolved by a timer settle at that instant", async function () {
+      const clock = new ManualClock();
+      let finishedAt: number | undefined;
+      const work = async (): Promise<void> => {
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 25));
+        await Promise.resolve();
+        finishedAt = clock.now();
+      };
+      void work();
+      await clock.advance(100);
+      should(finishedAt).equal(25);
+    });
+
+    it("clears timers", async function () {
+      const clock = new ManualClock();
+      let fired = false;
+      const handle = clock.setTimeout(() => (fired = true), 5);
+      clock.clearTimeout(handle);
+      should(clock.pendingTimers).equal(0);
+      await clock.advance(10);
+      should(fired).be.false();
+    });
+
+    it("refuses timeouts that Node would turn into 1 ms", function () {
+      const clock = new ManualClock();
+      should(() => clock.setTimeout(() => undefined, MAX_TIMEOUT_MS + 1)).throw(RangeError);
+      should(() => clock.setTimeout(() => undefined, MAX_TIMEOUT_MS)).not.throw();
+    });
+  });
+
+  describe("systemClock and createPreciseClock", function () {
+    it("systemClock is monotonic and its timers fire", async function () {
+      const a = systemClock.now();
+      await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 5));
+      should(systemClock.now() - a).be.aboveOrEqual(4);
+    });
+
+    it("a precise timer fires no earlier than its deadline, and can be cleared", async function () {
+      const clock = createPreciseClock({ spinMs: 2 });
+      const start = clock.now();
+      const firedAt = await new Promise<number>((resolve) =>
+        clock.setTimeout(() => resolve(clock.now()), 10),
+      );
+      should(firedAt - start).be.aboveOrEqual(10);
+
+      let fired = false;
+      const handle = clock.setTimeout(() => (fired = true), 3);
+      clock.clearTimeout(handle);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      should(fired).be.false();
+    });
+  });
+});
