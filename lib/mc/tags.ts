@@ -1,0 +1,254 @@
+/**
+ * Tag addresses as users type them: `D100`, `D100:float32`, `D200:int32:swap`, `D100.3`, `M0:bool[32]`,
+ * `D300:string(8)[3]`. Parsing happens once, when a node is configured; everything downstream works on
+ * the parsed Tag. The syntax is documented in docs/TAGS.md.
+ */
+import {
+  type Device,
+  type Notation,
+  type Series,
+  DEVICE_NAMES_LONGEST_FIRST,
+  deviceByName,
+  maxDeviceNumber,
+  notationOf,
+} from "./devices";
+import { McAddressError } from "./errors";
+import { type DeviceRef, type Encoding } from "./wire";
+
+export type ValueType =
+  "bool" | "int16" | "uint16" | "int32" | "uint32" | "float32" | "float64" | "int64" | "uint64" | "string";
+
+/** Options fixed per PLC: they change which device numbers exist and how they are written. */
+export interface TagOptions {
+  readonly series: Series;
+  /** Defaults to binary; ASCII frames carry fewer decimal digits on Q/L (999999). */
+  readonly encoding?: Encoding;
+  /** ZR numbers in hex (see MC-PROTOCOL.md: disputed, decimal by default). */
+  readonly zrHex?: boolean;
+  /** iQ-F: X and Y numbers are octal, as GX Works3 shows them for FX5. */
+  readonly octalXY?: boolean;
+}
+
+export interface Tag {
+  /** Normalised address text, e.g. `D100:int32:swap`; used in messages and as a stable key. */
+  readonly address: string;
+  readonly ref: DeviceRef;
+  readonly type: ValueType;
+  readonly isArray: boolean;
+  /** 1 for scalars. */
+  readonly arrayLength: number;
+  /** 32/64-bit: high word first. Strings: the two bytes of each word exchanged. */
+  readonly swap: boolean;
+  /** Bit index 0–15 of a word device (type bool). */
+  readonly bit?: number;
+  /** Characters per element of a `string(N)` tag. */
+  readonly stringLength?: number;
+  /** Words per element on a word device; 0 on a bit device. */
+  readonly elementWords: number;
+  /** Words occupied on a word device (a bit of a word occupies its word); 0 on a bit device. */
+  readonly words: number;
+  /** Points occupied on a bit device; 0 on a word device. */
+  readonly points: number;
+}
+
+/** Large enough for any realistic array; small enough that a typo like `[100000]` is caught. */
+export const MAX_ARRAY_LENGTH = 4096;
+/** One 960-word batch read holds 1920 characters. */
+export const MAX_STRING_LENGTH = 1920;
+
+const FIXED_WORDS: Record<Exclude<ValueType, "string">, number> = {
+  bool: 1,
+  int16: 1,
+  uint16: 1,
+  int32: 2,
+  uint32: 2,
+  float32: 2,
+  float64: 4,
+  int64: 4,
+  uint64: 4,
+};
+
+const TYPE_NAMES = Object.keys(FIXED_WORDS);
+
+function fail(problem: string, input: string): never {
+  throw new McAddressError(`${problem} in "${input}"`);
+}
+
+/** Strips one trailing `[N]`; returns the rest and N (undefined when absent). */
+function splitArraySuffix(segment: string, input: string): [string, number | undefined] {
+  const m = /^(.*?)\s*\[\s*([^\]]*?)\s*\]$/.exec(segment);
+  if (!m) {
+    if (segment.includes("[") || segment.includes("]")) fail("malformed array suffix (expected [N])", input);
+    return [segment, undefined];
+  }
+  const n = /^\d{1,9}$/.test(m[2]!) ? Number(m[2]) : NaN;
+  if (!(n >= 1 && n <= MAX_ARRAY_LENGTH)) fail(`array length must be 1..${MAX_ARRAY_LENGTH}`, input);
+  return [m[1]!, n];
+}
+
+interface TypeSpec {
+  type: ValueType;
+  stringLength?: number;
+}
+
+function parseType(text: string, input: string): TypeSpec {
+  const lower = text.toLowerCase();
+  if (TYPE_NAMES.includes(lower)) return { type: lower as ValueType };
+  const m = /^string\s*\(\s*(\d{1,9})\s*\)$/.exec(lower);
+  if (m) {
+    const n = Number(m[1]);
+    if (n < 1 || n > MAX_STRING_LENGTH) fail(`string length must be 1..${MAX_STRING_LENGTH}`, input);
+    return { type: "string", stringLength: n };
+  }
+  if (/^string\b/.test(lower)) fail(`string type needs a length, e.g. string(10), not "${text}"`, input);
+  return fail(`unknown type "${text}" (expected ${TYPE_NAMES.join(", ")} or string(N))`, input);
+}
+
+type NumberNotation = Notation | "oct";
+
+function numberNotation(device: Device, options: TagOptions): NumberNotation {
+  if (options.octalXY && (device.name === "X" || device.name === "Y")) return "oct";
+  return notationOf(device, options);
+}
+
+const RADIX: Record<NumberNotation, number> = { dec: 10, hex: 16, oct: 8 };
+
+function findDevice(upper: string, input: string, options: TagOptions): [Device, string] {
+  const name = DEVICE_NAMES_LONGEST_FIRST.find((n) => upper.startsWith(n));
+  const letters = /^[A-Z]*/.exec(upper)![0];
+  if (!name) {
+    if (!letters) fail("missing device name", input);
+    fail(`unknown device "${letters}"`, input);
+  }
+  const device = deviceByName(name)!;
+  const rest = upper.slice(name.length);
+  // "DA10" is more likely a misspelt device than D with a hex number; "D1A" is the reverse.
+  if (letters.length > name.length && numberNotation(device, options) !== "hex")
+    fail(`unknown device "${letters}"`, input);
+  return [device, rest];
+}
+
+function parseNumber(device: Device, digits: string, notation: NumberNotation, input: string): number {
+  if (!digits) fail(`missing device number after ${device.name}`, input);
+  const valid = { dec: /^[0-9]+$/, hex: /^[0-9A-F]+$/, oct: /^[0-7]+$/ }[notation];
+  if (!valid.test(digits)) {
+    if (notation === "dec" && /^[0-9A-F]+$/.test(digits)) {
+      throw new McAddressError(`hex digit in decimal device ${device.name}: "${input}"`);
+    }
+    if (notation === "oct" && /^[0-9]+$/.test(digits)) {
+      throw new McAddressError(`digit 8 or 9 in octal device ${device.name} (iQ-F): "${input}"`);
+    }
+    fail(`invalid ${device.name} device number "${digits}"`, input);
+  }
+  // Leading zeros are harmless; only the significant digits can overflow.
+  const significant = digits.replace(/^0+(?=.)/, "");
+  if (significant.length > 10) fail("number out of range", input);
+  return parseInt(significant, RADIX[notation]);
+}
+
+function formatNumber(n: number, notation: NumberNotation): string {
+  return n.toString(RADIX[notation]).toUpperCase();
+}
+
+/** Parses a tag address; throws McAddressError naming the problem and quoting the input. */
+export function parseTag(text: string, options: TagOptions): Tag {
+  if (typeof text !== "string") throw new McAddressError(`tag address must be a string, got ${typeof text}`);
+  const input = text.trim();
+  if (!input) throw new McAddressError("empty tag address");
+
+  const segments = input.split(":").map((s) => s.trim());
+  const [addressPart, addressArray] = splitArraySuffix(segments[0]!, input);
+  let arrayLength = addressArray;
+  let typeSpec: TypeSpec | undefined;
+  let swap = false;
+  for (const raw of segments.slice(1)) {
+    if (!raw) fail("empty segment after ':'", input);
+    const [segment, n] = splitArraySuffix(raw, input);
+    if (n !== undefined) {
+      if (arrayLength !== undefined) fail("array length given twice", input);
+      arrayLength = n;
+    }
+    if (segment.toLowerCase() === "swap") {
+      if (swap) fail('"swap" given twice', input);
+      swap = true;
+    } else {
+      if (typeSpec) fail(`unexpected "${segment}" (type already given)`, input);
+      typeSpec = parseType(segment, input);
+    }
+  }
+
+  const upper = addressPart.toUpperCase();
+  const m = /^([A-Z0-9]*)(?:\.(.*))?$/.exec(upper);
+  if (!m) fail("invalid characters in address", input);
+  const [device, digits] = findDevice(m[1]!, input, options);
+  if (device.iqrOnly && options.series !== "iqr") {
+    fail(`device ${device.name} exists only on iQ-R (series "iqr"), not series "${options.series}"`, input);
+  }
+  const notation = numberNotation(device, options);
+  const number = parseNumber(device, digits, notation, input);
+  const max = maxDeviceNumber(options.series, options.encoding ?? "binary", notationOf(device, options));
+  if (number > max) fail(`number out of range (${device.name} max ${formatNumber(max, notation)})`, input);
+
+  let bit: number | undefined;
+  if (m[2] !== undefined) {
+    if (device.kind === "bit")
+      fail(`bit index only applies to word devices, ${device.name} is a bit device`, input);
+    if (!/^[0-9A-F]$/.test(m[2])) fail("bit index must be 0–F", input);
+    bit = parseInt(m[2], 16);
+    if (arrayLength !== undefined) {
+      fail("arrays of word bits are not supported; use a bool array on a bit device or a uint16 tag", input);
+    }
+    if (typeSpec && typeSpec.type !== "bool") fail(`a bit of a word is bool, not ${typeSpec.type}`, input);
+    if (swap) fail('"swap" does not apply to a bit', input);
+  }
+
+  const type = typeSpec?.type ?? (device.kind === "bit" || bit !== undefined ? "bool" : "int16");
+  if (device.kind === "bit" && type !== "bool")
+    fail(`type ${type} not allowed on bit device ${device.name}`, input);
+  if (device.kind === "word" && type === "bool" && bit === undefined) {
+    fail(`type bool on word device ${device.name} needs a bit index, e.g. ${device.name}${digits}.0`, input);
+  }
+  const stringLength = typeSpec?.stringLength;
+  const elementWords =
+    device.kind === "bit" ? 0 : type === "string" ? Math.ceil(stringLength! / 2) : FIXED_WORDS[type];
+  if (swap && elementWords < 2 && type !== "string") fail(`"swap" does not apply to ${type}`, input);
+
+  const count = arrayLength ?? 1;
+  const span = device.kind === "bit" ? count : elementWords * count;
+  if (number + span - 1 > max) {
+    fail(`tag runs past the last ${device.name} number ${formatNumber(max, notation)}`, input);
+  }
+
+  const defaultType = device.kind === "bit" || bit !== undefined ? "bool" : "int16";
+  const typeText = type === "string" ? `string(${stringLength})` : type;
+  let address = device.name + formatNumber(number, notation);
+  if (bit !== undefined) address += "." + bit.toString(16).toUpperCase();
+  if (type !== defaultType || arrayLength !== undefined) address += ":" + typeText;
+  if (arrayLength !== undefined) address += `[${arrayLength}]`;
+  if (swap) address += ":swap";
+
+  return {
+    address,
+    ref: { device, number },
+    type,
+    isArray: arrayLength !== undefined,
+    arrayLength: count,
+    swap,
+    ...(bit !== undefined ? { bit } : {}),
+    ...(stringLength !== undefined ? { stringLength } : {}),
+    elementWords,
+    words: device.kind === "word" ? span : 0,
+    points: device.kind === "bit" ? span : 0,
+  };
+}
+
+/** For the editor, called on every keystroke: null when valid, otherwise the message. */
+export function validateTag(text: string, options: TagOptions): string | null {
+  try {
+    parseTag(text, options);
+    return null;
+  } catch (err) {
+    if (err instanceof McAddressError) return err.message;
+    throw err;
+  }
+}
