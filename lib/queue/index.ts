@@ -1,0 +1,32 @@
+export { systemClock, type Clock } from "./clock";
+export * from "./errors";
+export { MemoryStore } from "./memory-store";
+export {
+  DEFAULT_THRESHOLDS,
+  levelFor,
+  statusText,
+  QueueMonitor,
+  SlidingRate,
+  type LevelChange,
+  type QueueCounters,
+  type QueueLevel,
+  type StatusColour,
+  type Thresholds,
+} from "./monitor";
+export {
+  Queue,
+  type BatchDelivery,
+  type BatchOptions,
+  type Delivery,
+  type DeliveryMode,
+  type DropEvent,
+  type OverflowPolicy,
+  type PutResult,
+  type QueueEvents,
+  type QueueOptions,
+  type QueueStatus,
+  type SingleDelivery,
+} from "./queue";
+export { RateLimiter } from "./rate";
+export { SqliteStore, moveStoreAside, type SqliteStoreOptions } from "./sqlite-store";
+export type { NewMessage, QueueStore, StoredMessage } from "./store";

@@ -1,0 +1,220 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { QueueStoreError, type QueueStoreErrorCode } from "./errors";
+import type { NewMessage, QueueStore, StoredMessage } from "./store";
+
+export interface SqliteStoreOptions {
+  /**
+   * "normal" (default) survives a process crash or kill -9, since a WAL commit is in the OS before the
+   * put is acknowledged; "full" also survives a power cut, at the price of an fsync per group commit.
+   */
+  synchronous?: "normal" | "full";
+  /** Run `PRAGMA quick_check` at open so damage shows now, as a typed error, not mid-delivery. Default true. */
+  checkIntegrity?: boolean;
+  /** Rename a corrupt file (and its -wal/-shm) aside and start empty instead of raising QUEUE_STORE_CORRUPT. */
+  moveCorruptAside?: boolean;
+}
+
+type Row = [seq: number, enqueuedAt: number, attempts: number, payload: string, bytes: number];
+
+const TABLE = "queue_messages";
+
+/**
+ * One SQLite file per queue, one table whose AUTOINCREMENT key is the delivery order. The file is
+ * opened in exclusive locking mode so a second queue pointed at the same file fails at open
+ * (QUEUE_STORE_LOCKED) instead of both delivering the same messages.
+ */
+export class SqliteStore<T> implements QueueStore<T> {
+  readonly persistent = true;
+  readonly file: string;
+  /** Where a corrupt file was moved to when `moveCorruptAside` was set and had to act. */
+  readonly movedAsideTo: string | undefined;
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<typeof prepare>;
+
+  private constructor(file: string, db: Database.Database, movedAsideTo: string | undefined) {
+    this.file = file;
+    this.db = db;
+    this.movedAsideTo = movedAsideTo;
+    this.statements = prepare(db);
+  }
+
+  /** Throws QueueStoreError (QUEUE_STORE_CORRUPT, _UNWRITABLE or _LOCKED); never leaves a handle open. */
+  static open<T>(file: string, options: SqliteStoreOptions = {}): SqliteStore<T> {
+    try {
+      return new SqliteStore<T>(file, openDatabase(file, options), undefined);
+    } catch (err) {
+      const error = toStoreError(file, err);
+      if (error.code !== "QUEUE_STORE_CORRUPT" || options.moveCorruptAside !== true) throw error;
+      const movedTo = moveStoreAside(file);
+      try {
+        return new SqliteStore<T>(file, openDatabase(file, options), movedTo);
+      } catch (retryErr) {
+        throw toStoreError(file, retryErr);
+      }
+    }
+  }
+
+  count(): number {
+    return this.guard(() => this.statements.count.pluck().get() as number);
+  }
+
+  bytes(): number {
+    return this.guard(() => this.statements.bytes.pluck().get() as number);
+  }
+
+  oldestEnqueuedAt(): number | undefined {
+    return this.guard(() => this.statements.oldest.pluck().get() as number | undefined);
+  }
+
+  append(messages: readonly NewMessage<T>[]): number[] {
+    return this.guard(() => {
+      const { insert } = this.statements;
+      return messages.map((m) => {
+        const json = m.json ?? JSON.stringify(m.payload);
+        return Number(insert.run(m.enqueuedAt, json).lastInsertRowid);
+      });
+    });
+  }
+
+  read(afterSeq: number, limit: number): StoredMessage<T>[] {
+    return this.guard(() => {
+      const rows = this.statements.read.raw().all(afterSeq, limit) as Row[];
+      return rows.map(([seq, enqueuedAt, attempts, payload, bytes]) => ({
+        seq,
+        enqueuedAt,
+        attempts,
+        bytes,
+        payload: this.parse(seq, payload),
+      }));
+    });
+  }
+
+  remove(seqs: readonly number[]): void {
+    this.guard(() => {
+      for (const seq of seqs) this.statements.remove.run(seq);
+    });
+  }
+
+  markAttempted(seqs: readonly number[]): void {
+    this.guard(() => {
+      for (const seq of seqs) this.statements.mark.run(seq);
+    });
+  }
+
+  clear(): number {
+    return this.guard(() => this.statements.clear.run().changes);
+  }
+
+  transaction<R>(fn: () => R): R {
+    const { begin, commit, rollback } = this.statements;
+    this.guard(() => begin.run());
+    try {
+      const result = fn();
+      this.guard(() => commit.run());
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.guard(() => rollback.run());
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private parse(seq: number, payload: string): T {
+    try {
+      return JSON.parse(payload) as T;
+    } catch (err) {
+      throw new QueueStoreError("QUEUE_STORE_CORRUPT", this.file, `message ${seq} is not valid JSON`, err);
+    }
+  }
+
+  private guard<R>(fn: () => R): R {
+    try {
+      return fn();
+    } catch (err) {
+      throw toStoreError(this.file, err);
+    }
+  }
+}
+
+/**
+ * Renames the file and its WAL companions to `<file>.corrupt-<time>` and returns the new name of the
+ * main file. Exposed so an editor button can do it on demand, not only at open.
+ */
+export function moveStoreAside(file: string, now = Date.now()): string {
+  const target = `${file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, "-")}`;
+  try {
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, target + suffix);
+    }
+  } catch (err) {
+    throw toStoreError(file, err);
+  }
+  return target;
+}
+
+function openDatabase(file: string, options: SqliteStoreOptions): Database.Database {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    if (options.checkIntegrity !== false) {
+      const result = db.pragma("quick_check", { simple: true });
+      if (result !== "ok") {
+        throw new QueueStoreError("QUEUE_STORE_CORRUPT", file, `integrity check failed: ${String(result)}`);
+      }
+    }
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${TABLE} (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        enqueued_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        payload TEXT NOT NULL
+      )`,
+    );
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare(`INSERT INTO ${TABLE} (enqueued_at, attempts, payload) VALUES (?, 0, ?)`),
+    read: db.prepare(
+      `SELECT seq, enqueued_at, attempts, payload, octet_length(payload)
+       FROM ${TABLE} WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    remove: db.prepare(`DELETE FROM ${TABLE} WHERE seq = ?`),
+    mark: db.prepare(`UPDATE ${TABLE} SET attempts = attempts + 1 WHERE seq = ?`),
+    count: db.prepare(`SELECT count(*) FROM ${TABLE}`),
+    bytes: db.prepare(`SELECT total(octet_length(payload)) FROM ${TABLE}`),
+    oldest: db.prepare(`SELECT enqueued_at FROM ${TABLE} ORDER BY seq LIMIT 1`),
+    clear: db.prepare(`DELETE FROM ${TABLE}`),
+    begin: db.prepare("BEGIN"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+  };
+}
+
+function toStoreError(file: string, err: unknown): QueueStoreError {
+  if (err instanceof QueueStoreError) return err;
+  const sqliteCode = String((err as { code?: unknown }).code ?? "");
+  const message = err instanceof Error ? err.message : String(err);
+  return new QueueStoreError(classify(sqliteCode), file, message, err);
+}
+
+function classify(sqliteCode: string): QueueStoreErrorCode {
+  if (sqliteCode.startsWith("SQLITE_CORRUPT") || sqliteCode === "SQLITE_NOTADB") return "QUEUE_STORE_CORRUPT";
+  if (sqliteCode.startsWith("SQLITE_BUSY") || sqliteCode.startsWith("SQLITE_LOCKED")) {
+    return "QUEUE_STORE_LOCKED";
+  }
+  return "QUEUE_STORE_UNWRITABLE";
+}
