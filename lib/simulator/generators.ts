@@ -66,7 +66,10 @@ export function generatorStep(memory: DeviceMemory, spec: GeneratorSpec): (n: nu
       const amplitude = spec.amplitude ?? 1000;
       const offset = spec.offset ?? 0;
       const cycle = spec.cycleMs ?? spec.periodMs * 20;
-      return (n) => writeWord(clampInt16(Math.round(offset + amplitude * Math.sin((2 * Math.PI * n * spec.periodMs) / cycle))));
+      return (n) =>
+        writeWord(
+          clampInt16(Math.round(offset + amplitude * Math.sin((2 * Math.PI * n * spec.periodMs) / cycle))),
+        );
     }
     case "randomWalk": {
       const step = spec.step ?? 10;

@@ -23,7 +23,14 @@
  */
 import { type Device, type Series } from "../mc/devices";
 import { McAddressError, McProtocolError } from "../mc/errors";
-import { type FrameFormat, type RequestFrame, type ResponseFrame, decodeRequest, encodeResponse, frameLength } from "../mc/frame";
+import {
+  type FrameFormat,
+  type RequestFrame,
+  type ResponseFrame,
+  decodeRequest,
+  encodeResponse,
+  frameLength,
+} from "../mc/frame";
 import { CMD } from "../mc/commands";
 import { limitsFor } from "../mc/limits";
 import { type DeviceRef, FieldReader, FieldWriter, type WireFormat } from "../mc/wire";
@@ -184,10 +191,15 @@ class RequestReader {
 }
 
 /** Which wire series and access unit a subcommand selects, or C059. */
-function decodeSubcommand(ctx: HandlerContext, fmt: FrameFormat, sub: number): { wire: WireFormat; unit: Unit } {
+function decodeSubcommand(
+  ctx: HandlerContext,
+  fmt: FrameFormat,
+  sub: number,
+): { wire: WireFormat; unit: Unit } {
   const base = { encoding: fmt.encoding, zrHex: ctx.zrHex };
   const unit: Unit = sub & 1 ? "bit" : "word";
-  if (sub === 0 || sub === 1) return { wire: { ...base, series: ctx.series === "iqr" ? "ql" : ctx.series }, unit };
+  if (sub === 0 || sub === 1)
+    return { wire: { ...base, series: ctx.series === "iqr" ? "ql" : ctx.series }, unit };
   if ((sub === 2 || sub === 3) && ctx.series === "iqr") return { wire: { ...base, series: "iqr" }, unit };
   return fail(END.BAD_COMMAND);
 }
@@ -230,7 +242,13 @@ function checkWritable(ctx: HandlerContext): void {
   if (ctx.onlineChangeDisabled && ctx.cpuState === "run") fail(END.RUN_WRITE_REFUSED);
 }
 
-function checkRange(ctx: HandlerContext, device: Device, start: number, count: number, wordsOfBits: boolean): void {
+function checkRange(
+  ctx: HandlerContext,
+  device: Device,
+  start: number,
+  count: number,
+  wordsOfBits: boolean,
+): void {
   if (!ctx.memory.inRange(device, start, count, wordsOfBits)) fail(END.OUT_OF_RANGE);
 }
 
@@ -389,8 +407,13 @@ function loopback(fmt: FrameFormat, req: RequestFrame): Buffer {
   r.expectRemaining(n);
   const echo = r.raw(n);
   // Loopback data is hex characters in both encodings.
-  if (!/^[0-9A-F]+$/.test(echo.toString("latin1"))) fail(fmt.encoding === "ascii" ? END.BAD_ASCII : END.BAD_CONTENT);
-  return done(writer(fmt, n + 4).u16(n).raw(echo));
+  if (!/^[0-9A-F]+$/.test(echo.toString("latin1")))
+    fail(fmt.encoding === "ascii" ? END.BAD_ASCII : END.BAD_CONTENT);
+  return done(
+    writer(fmt, n + 4)
+      .u16(n)
+      .raw(echo),
+  );
 }
 
 function remoteOperation(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {

@@ -83,7 +83,9 @@ export class DeviceMemory {
   /** "D100" → the word's value; "M5" / "X1F" → the bit. Numbers use the device's notation (X, Y, B, W hex). */
   get(address: string): number | boolean {
     const { device, number } = parseAddress(address);
-    return device.kind === "bit" ? this.readBits(device, number, 1)[0]! : this.readWords(device, number, 1)[0]!;
+    return device.kind === "bit"
+      ? this.readBits(device, number, 1)[0]!
+      : this.readWords(device, number, 1)[0]!;
   }
 
   set(address: string, value: number | boolean): void {

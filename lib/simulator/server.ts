@@ -10,7 +10,13 @@ import { type FrameFormat, type FrameType, encodeResponse, frameLength } from ".
 import { type Encoding } from "../mc/wire";
 import { type FailPredicate, Faults } from "./faults";
 import { type GeneratorSpec, Generators } from "./generators";
-import { type CpuState, type HandlerContext, decodeRequestSafe, errorResponse, handleRequest } from "./handler";
+import {
+  type CpuState,
+  type HandlerContext,
+  decodeRequestSafe,
+  errorResponse,
+  handleRequest,
+} from "./handler";
 import { DeviceMemory } from "./memory";
 
 export interface SimulatorOptions {
@@ -386,7 +392,9 @@ export class PlcSimulator {
     if (this.faults.stalled) return;
     const forced = this.faults.forcedEndCode(req);
     const response =
-      forced === undefined ? handleRequest(this.ctx, this.format, req) : errorResponse(this.format, req, forced);
+      forced === undefined
+        ? handleRequest(this.ctx, this.format, req)
+        : errorResponse(this.format, req, forced);
     const data = this.faults.maybeGarbage(encodeResponse(this.format, response));
     if (this.paused) this.held.push({ channel, data });
     else this.deliver(channel, data);

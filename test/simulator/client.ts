@@ -71,6 +71,8 @@ export class TcpClient {
   private readonly frames: Buffer[] = [];
   private waiters: ((frame: Buffer) => void)[] = [];
   closed = false;
+  /** Bytes that could not be framed as responses. */
+  garbage = 0;
   error: Error | undefined;
 
   private constructor(
@@ -79,7 +81,15 @@ export class TcpClient {
   ) {
     this.splitter = new FrameSplitter(format, "response");
     socket.on("data", (chunk: Buffer) => {
-      for (const frame of this.splitter.push(chunk)) {
+      let frames: Buffer[];
+      try {
+        frames = this.splitter.push(chunk);
+      } catch {
+        this.garbage += chunk.length;
+        this.splitter.reset();
+        return;
+      }
+      for (const frame of frames) {
         const w = this.waiters.shift();
         if (w) w(frame);
         else this.frames.push(frame);

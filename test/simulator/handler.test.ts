@@ -89,14 +89,25 @@ describe("simulator request handler", function () {
       });
 
       it("1402 writes words and double words", function () {
-        exec(ctx, f, randomWriteWords(f, [{ ref: ref("D", 5), value: 9 }], [{ ref: ref("D", 10), value: 0xdeadbeef }]));
+        exec(
+          ctx,
+          f,
+          randomWriteWords(f, [{ ref: ref("D", 5), value: 9 }], [{ ref: ref("D", 10), value: 0xdeadbeef }]),
+        );
         ctx.memory.readWords("D", 5, 1).should.eql([9]);
         ctx.memory.readWords("D", 10, 2).should.eql([0xbeef, 0xdead]);
       });
 
       it("1402 writes bits (1-byte value on Q/L, 2-byte on iQ-R)", function () {
         ctx.memory.set("Y10", true);
-        exec(ctx, f, randomWriteBits(f, [{ ref: ref("M", 7), value: true }, { ref: ref("Y", 0x10), value: false }]));
+        exec(
+          ctx,
+          f,
+          randomWriteBits(f, [
+            { ref: ref("M", 7), value: true },
+            { ref: ref("Y", 0x10), value: false },
+          ]),
+        );
         ctx.memory.get("M7").should.be.true();
         ctx.memory.get("Y10").should.be.false();
       });
@@ -108,17 +119,23 @@ describe("simulator request handler", function () {
         const result = exec(
           ctx,
           f,
-          multiBlockRead(f, [{ ref: ref("D", 200), points: 3 }], [
-            { ref: ref("M", 32), points: 1 },
-            { ref: ref("B", 0), points: 2 },
-          ]),
+          multiBlockRead(
+            f,
+            [{ ref: ref("D", 200), points: 3 }],
+            [
+              { ref: ref("M", 32), points: 1 },
+              { ref: ref("B", 0), points: 2 },
+            ],
+          ),
         );
         result.should.eql({ wordBlocks: [[1, 2, 3]], bitBlocks: [[3], [2, 0]] });
       });
 
       it("0101 reads the CPU model", function () {
         exec(ctx, f, readCpuModel()).should.eql(
-          f.series === "iqr" ? { model: "R08CPU", modelCode: 0x4801 } : { model: "Q03UDVCPU", modelCode: 0x0366 },
+          f.series === "iqr"
+            ? { model: "R08CPU", modelCode: 0x4801 }
+            : { model: "Q03UDVCPU", modelCode: 0x0366 },
         );
       });
 
@@ -146,7 +163,14 @@ describe("simulator request handler", function () {
         const res = respond(ctx, f, requestFor(f, batchReadBits(f, ref("D", 0), 1)));
         res.endCode.should.equal(0xc05c);
         const r = new FieldReader(res.data, { encoding: f.encoding, series: "ql" });
-        [r.u8(), r.u8(), r.u16(), r.u8(), r.u16(), r.u16()].should.eql([0, 0xff, 0x03ff, 0, 0x0401, f.series === "iqr" ? 3 : 1]);
+        [r.u8(), r.u8(), r.u16(), r.u8(), r.u16(), r.u16()].should.eql([
+          0,
+          0xff,
+          0x03ff,
+          0,
+          0x0401,
+          f.series === "iqr" ? 3 : 1,
+        ]);
         r.remaining.should.equal(0);
         res.data.length.should.equal(f.encoding === "ascii" ? 18 : 9);
       });
@@ -175,10 +199,16 @@ describe("simulator request handler", function () {
 
     it("C059 for a bit subcommand on random read / multi-block, and a non-zero one on 0101", function () {
       const ctx = context("ql");
-      endCodeOf(ctx, bin, rawRequest(bin, 0x0403, 1, (w) => w.u8(1).u8(0).device(ref("D", 0)))).should.equal(0xc059);
-      endCodeOf(ctx, bin, rawRequest(bin, 0x0406, 1, (w) => w.u8(1).u8(0).device(ref("D", 0)).u16(1))).should.equal(
-        0xc059,
-      );
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x0403, 1, (w) => w.u8(1).u8(0).device(ref("D", 0))),
+      ).should.equal(0xc059);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x0406, 1, (w) => w.u8(1).u8(0).device(ref("D", 0)).u16(1)),
+      ).should.equal(0xc059);
       endCodeOf(ctx, bin, rawRequest(bin, 0x0101, 1)).should.equal(0xc059);
     });
 
@@ -190,7 +220,11 @@ describe("simulator request handler", function () {
       endCodeOf(ctx, bin, read(1, 0)).should.equal(0xc051);
       endCodeOf(ctx, bin, read(0, 961)).should.equal(0xc052);
       endCodeOf(ctx, bin, requestFor(bin, batchReadBits(bin, ref("M", 0), 7168))).should.equal(0);
-      endCodeOf(ctx, ascii, rawRequest(ascii, 0x0401, 1, (w) => w.device(ref("M", 0)).u16(3585))).should.equal(0xc051);
+      endCodeOf(
+        ctx,
+        ascii,
+        rawRequest(ascii, 0x0401, 1, (w) => w.device(ref("M", 0)).u16(3585)),
+      ).should.equal(0xc051);
       const bits = Array.from({ length: 189 }, (_, i) => ({ ref: ref("M", i), value: true }));
       endCodeOf(ctx, bin, requestFor(bin, randomWriteBits(bin, bits))).should.equal(0xc053);
       const words = Array.from({ length: 193 }, (_, i) => ref("D", i));
@@ -221,20 +255,40 @@ describe("simulator request handler", function () {
       const ctx = context("ql");
       endCodeOf(ctx, bin, requestFor(bin, batchReadBits(bin, ref("D", 0), 1))).should.equal(0xc05c);
       endCodeOf(ctx, bin, requestFor(bin, batchWriteBits(bin, ref("W", 0), [true]))).should.equal(0xc05c);
-      endCodeOf(ctx, bin, requestFor(bin, randomWriteBits(bin, [{ ref: ref("D", 0), value: true }]))).should.equal(
-        0xc05c,
-      );
+      endCodeOf(
+        ctx,
+        bin,
+        requestFor(bin, randomWriteBits(bin, [{ ref: ref("D", 0), value: true }])),
+      ).should.equal(0xc05c);
     });
 
     it("C061 when the data length does not match the counts", function () {
       const ctx = context("ql");
-      endCodeOf(ctx, bin, rawRequest(bin, 0x1401, 0, (w) => w.device(ref("D", 0)).u16(3).words([1, 2]))).should.equal(
-        0xc061,
-      );
-      endCodeOf(ctx, bin, rawRequest(bin, 0x0401, 0, (w) => w.device(ref("D", 0)).u16(1).u8(0))).should.equal(0xc061);
-      endCodeOf(ctx, bin, rawRequest(bin, 0x0401, 0, (w) => w.device(ref("D", 0)))).should.equal(0xc061);
-      endCodeOf(ctx, bin, rawRequest(bin, 0x0403, 0, (w) => w.u8(2).u8(0).device(ref("D", 0)))).should.equal(0xc061);
-      endCodeOf(ctx, bin, rawRequest(bin, 0x0101, 0, (w) => w.u8(0))).should.equal(0xc061);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x1401, 0, (w) => w.device(ref("D", 0)).u16(3).words([1, 2])),
+      ).should.equal(0xc061);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x0401, 0, (w) => w.device(ref("D", 0)).u16(1).u8(0)),
+      ).should.equal(0xc061);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x0401, 0, (w) => w.device(ref("D", 0))),
+      ).should.equal(0xc061);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x0403, 0, (w) => w.u8(2).u8(0).device(ref("D", 0))),
+      ).should.equal(0xc061);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x0101, 0, (w) => w.u8(0)),
+      ).should.equal(0xc061);
       ctx.memory.readWords("D", 0, 3).should.eql([0, 0, 0]);
     });
 
@@ -249,18 +303,26 @@ describe("simulator request handler", function () {
 
     it("C060 for bit data other than 0/1", function () {
       const ctx = context("ql");
-      endCodeOf(ctx, bin, rawRequest(bin, 0x1401, 1, (w) => w.device(ref("M", 0)).u16(2).u8(0x12))).should.equal(
-        0xc060,
-      );
-      endCodeOf(ctx, bin, rawRequest(bin, 0x1402, 1, (w) => w.u8(1).device(ref("M", 0)).u8(2))).should.equal(0xc060);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x1401, 1, (w) => w.device(ref("M", 0)).u16(2).u8(0x12)),
+      ).should.equal(0xc060);
+      endCodeOf(
+        ctx,
+        bin,
+        rawRequest(bin, 0x1402, 1, (w) => w.u8(1).device(ref("M", 0)).u8(2)),
+      ).should.equal(0xc060);
     });
 
     it("0055 for writes in RUN when online change is disabled, not in STOP", function () {
       const ctx = context("ql", { onlineChangeDisabled: true });
       endCodeOf(ctx, bin, requestFor(bin, batchWriteWords(bin, ref("D", 0), [1]))).should.equal(0x0055);
-      endCodeOf(ctx, bin, requestFor(bin, randomWriteBits(bin, [{ ref: ref("M", 0), value: true }]))).should.equal(
-        0x0055,
-      );
+      endCodeOf(
+        ctx,
+        bin,
+        requestFor(bin, randomWriteBits(bin, [{ ref: ref("M", 0), value: true }])),
+      ).should.equal(0x0055);
       endCodeOf(ctx, bin, requestFor(bin, batchReadWords(bin, ref("D", 0), 1))).should.equal(0);
       exec(ctx, bin, remoteOperation("stop"));
       exec(ctx, bin, batchWriteWords(bin, ref("D", 0), [1]));
@@ -271,7 +333,14 @@ describe("simulator request handler", function () {
       const ctx = context("ql");
       const req = requestFor(
         bin,
-        randomWriteWords(bin, [{ ref: ref("D", 0), value: 5 }, { ref: ref("D", 99999), value: 6 }], []),
+        randomWriteWords(
+          bin,
+          [
+            { ref: ref("D", 0), value: 5 },
+            { ref: ref("D", 99999), value: 6 },
+          ],
+          [],
+        ),
       );
       endCodeOf(ctx, bin, req).should.equal(0x4031);
       ctx.memory.readWords("D", 0, 1).should.eql([0]);
