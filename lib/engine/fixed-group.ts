@@ -34,6 +34,8 @@ export interface GroupMessage {
   readonly polling: PollingMeta;
   /** Tags that could not be read this cycle (quality "bad"), with their errors. */
   readonly badTags: PollOutcome["tagErrors"];
+  /** What the callers of trigger() passed (e.g. their input messages), for a manual cycle. */
+  readonly triggers: readonly unknown[];
 }
 
 export interface FixedGroupOptions {
@@ -47,7 +49,10 @@ export interface FixedGroupOptions {
   readonly wallClock?: () => number;
 }
 
-/** Events: "data" (GroupMessage), "poll-error" (PollError), "state" (GroupState). */
+/**
+ * Events: "data" (GroupMessage), "poll-error" (PollError; not for cycles whose trigger() callers get
+ * the rejection instead), "state" (GroupState).
+ */
 export class FixedGroup extends EventEmitter implements ManagedGroup {
   readonly name: string;
   readonly mode = "fixed" as const;
@@ -60,6 +65,10 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private readonly wallClock: () => number;
   private readonly clock?: Clock;
   private lastState: GroupState = "stopped";
+  /** Origins of trigger() calls not yet served by a manual cycle. */
+  private waitingTriggers: unknown[] = [];
+  /** Origins served by the cycle running now (its failure goes to them, not to "poll-error"). */
+  private cycleTriggers: readonly unknown[] = [];
 
   constructor(options: FixedGroupOptions) {
     super();
@@ -99,9 +108,19 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     if (wasRunning) this.setState("stopped");
   }
 
-  /** Polls once now and sends every tag, changed or not (a manual read must show everything). */
-  async trigger(): Promise<void> {
-    await this.scheduler.trigger();
+  /**
+   * Polls once now and sends every tag, changed or not (a manual read must show everything). The
+   * "data" event of that cycle carries `origin` in its `triggers`; triggers that arrive while a cycle
+   * runs share the next one. Rejects with the PollError if that cycle failed.
+   */
+  async trigger(origin?: unknown): Promise<void> {
+    if (origin !== undefined) this.waitingTriggers.push(origin);
+    const report = await this.scheduler.trigger();
+    if (!report) {
+      this.waitingTriggers = this.waitingTriggers.filter((o) => o !== origin);
+      throw new PollError(`group ${this.name}: stopped before the triggered poll ran`, undefined);
+    }
+    if (!report.ok) throw toPollError(this.name, report.error);
   }
 
   setInterval(ms: number): void {
@@ -143,6 +162,9 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     const startedAt = this.wallClock();
     const monoStart = this.clock?.now() ?? performance.now();
     const table = this.table;
+    const triggers = ctx.manual ? this.waitingTriggers : [];
+    if (ctx.manual) this.waitingTriggers = [];
+    this.cycleTriggers = triggers;
     const outcome = await pollOnce(table, this.plc, this.name);
     // stop() gave up waiting for this cycle: its late result must not leave a stopped node.
     if (ctx.signal.aborted) return;
@@ -166,6 +188,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
         tags: readings.length,
       },
       badTags: outcome.tagErrors,
+      triggers,
     };
     this.emit("data", message);
   }
@@ -173,12 +196,9 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private onCycle(report: CycleReport): void {
     this.stats.recordCycle(report);
     if (!report.ok) {
-      const err =
-        report.error instanceof PollError
-          ? report.error
-          : new PollError(`group ${this.name}: ${(report.error as Error)?.message ?? report.error}`, report.error);
+      const err = toPollError(this.name, report.error);
       this.setState(this.running ? "error" : "stopped");
-      this.emit("poll-error", err);
+      if (this.cycleTriggers.length === 0) this.emit("poll-error", err);
     } else if (this.running) {
       this.setState("running");
     }
@@ -189,4 +209,9 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     this.lastState = state;
     this.emit("state", state);
   }
+}
+
+function toPollError(group: string, error: unknown): PollError {
+  if (error instanceof PollError) return error;
+  return new PollError(`group ${group}: ${(error as Error)?.message ?? String(error)}`, error);
 }

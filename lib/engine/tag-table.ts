@@ -10,7 +10,7 @@ export interface TagDefinition {
   readonly name: string;
   readonly address: string;
   /** Changed-only output: a numeric change up to this much is not a change. */
-  readonly deadband?: number;
+  readonly deadband?: number | string;
 }
 
 export interface TagTable {

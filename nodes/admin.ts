@@ -1,0 +1,30 @@
+/**
+ * Admin HTTP routes for the editor, guarded by Node-RED's permissions: tag address validation as you
+ * type, and the tag parser itself as a browser script so the editor can validate without a round trip.
+ */
+import type { NodeAPI } from "node-red";
+import { type TagOptions, validateTag } from "../lib/mc/tags";
+
+const registered = new WeakSet<object>();
+
+export function tagOptionsFromQuery(q: Record<string, unknown>): TagOptions {
+  const series = ["ql", "iqr", "iqf"].includes(String(q.series)) ? (String(q.series) as TagOptions["series"]) : "ql";
+  return {
+    series,
+    encoding: q.encoding === "ascii" ? "ascii" : "binary",
+    zrHex: q.zrHex === "true",
+    octalXY: q.octalXY === "true",
+  };
+}
+
+export function registerAdminRoutes(RED: NodeAPI): void {
+  if (registered.has(RED)) return;
+  registered.add(RED);
+  // POST {addresses: string[], series, encoding, zrHex, octalXY} → {errors: (string|null)[]}
+  RED.httpAdmin.post("/jsscada/validate-tags", RED.auth.needsPermission("flows.read"), (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const options = tagOptionsFromQuery(body);
+    const addresses = Array.isArray(body.addresses) ? body.addresses : [];
+    res.json({ errors: addresses.map((a) => validateTag(String(a), options)) });
+  });
+}

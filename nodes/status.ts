@@ -1,0 +1,58 @@
+/**
+ * Node status with the package's shared vocabulary, throttled: a group polling every 10 ms must not
+ * send 100 status updates a second to every open editor.
+ */
+import type { Node, NodeStatus } from "node-red";
+
+export const STATUS = {
+  polling: (text: string): NodeStatus => ({ fill: "green", shape: "dot", text }),
+  idle: (text: string): NodeStatus => ({ fill: "green", shape: "ring", text }),
+  connecting: (text: string): NodeStatus => ({ fill: "yellow", shape: "ring", text }),
+  degraded: (text: string): NodeStatus => ({ fill: "yellow", shape: "dot", text }),
+  disconnected: (text: string): NodeStatus => ({ fill: "red", shape: "ring", text }),
+  error: (text: string): NodeStatus => ({ fill: "red", shape: "dot", text }),
+  stopped: (text: string): NodeStatus => ({ fill: "grey", shape: "ring", text }),
+  disabled: (text: string): NodeStatus => ({ fill: "grey", shape: "dot", text }),
+};
+
+export class ThrottledStatus {
+  private pending?: NodeStatus;
+  private shown?: string;
+  private timer?: NodeJS.Timeout;
+  private lastAt = 0;
+
+  constructor(
+    private readonly node: Node,
+    private readonly minIntervalMs = 250,
+  ) {}
+
+  set(status: NodeStatus): void {
+    this.pending = status;
+    const wait = this.lastAt + this.minIntervalMs - Date.now();
+    if (wait <= 0) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (!this.pending) return;
+    const key = JSON.stringify(this.pending);
+    this.lastAt = Date.now();
+    if (key !== this.shown) {
+      this.shown = key;
+      this.node.status(this.pending);
+    }
+    this.pending = undefined;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+}
+
+/** Short text for a status line: statuses are one line in the editor. */
+export function short(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
