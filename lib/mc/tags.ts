@@ -81,6 +81,7 @@ function splitArraySuffix(segment: string, input: string): [string, number | und
     if (segment.includes("[") || segment.includes("]")) fail("malformed array suffix (expected [N])", input);
     return [segment, undefined];
   }
+  if (m[1]!.includes("[")) fail("array length given twice", input);
   const n = /^\d{1,9}$/.test(m[2]!) ? Number(m[2]) : NaN;
   if (!(n >= 1 && n <= MAX_ARRAY_LENGTH)) fail(`array length must be 1..${MAX_ARRAY_LENGTH}`, input);
   return [m[1]!, n];
@@ -123,8 +124,9 @@ function findDevice(upper: string, input: string, options: TagOptions): [Device,
   const device = deviceByName(name)!;
   const rest = upper.slice(name.length);
   // "DA10" is more likely a misspelt device than D with a hex number; "D1A" is the reverse.
-  if (letters.length > name.length && numberNotation(device, options) !== "hex")
-    fail(`unknown device "${letters}"`, input);
+  const extra = letters.slice(name.length);
+  const hex = numberNotation(device, options) === "hex";
+  if (extra && (!hex || /[^A-F]/.test(extra))) fail(`unknown device "${letters}"`, input);
   return [device, rest];
 }
 

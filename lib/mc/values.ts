@@ -128,7 +128,8 @@ function encodeString(tag: Tag, v: unknown, out: number[]): void {
   if (typeof v !== "string") bad(tag, v, "string tag needs a string");
   const n = tag.stringLength!;
   if (v.length > n) bad(tag, v, `${v.length} characters, the tag holds ${n}`);
-  if (/[^\x00-\xff]/.test(v)) bad(tag, v, "only 8-bit (Latin-1) characters can be stored");
+  if ([...v].some((c) => c.charCodeAt(0) > 0xff))
+    bad(tag, v, "only 8-bit (Latin-1) characters can be stored");
   const bytes = Buffer.alloc(tag.elementWords * 2);
   bytes.write(v, "latin1");
   for (let i = 0; i < tag.elementWords; i++) {
