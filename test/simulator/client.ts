@@ -6,6 +6,7 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { type Command } from "../../lib/mc/commands";
 import { type Series } from "../../lib/mc/devices";
+import { DeviceMemory, type HandlerContext } from "../../lib/simulator";
 import {
   type FrameFormat,
   LOCAL_ROUTE,
@@ -187,4 +188,23 @@ export const FORMATS: readonly Format[] = (["3E", "4E"] as const).flatMap((frame
 
 export function label(f: Format): string {
   return `${f.frame} ${f.encoding} ${f.series}`;
+}
+
+/** A fresh handler context; internal handler failures are collected in `failures` (tests expect none). */
+export function handlerContext(
+  series: Series,
+  failures: unknown[],
+  extra: Partial<HandlerContext> = {},
+): HandlerContext {
+  return {
+    memory: new DeviceMemory(),
+    series,
+    zrHex: false,
+    model: series === "iqr" ? "R08CPU" : "Q03UDVCPU",
+    modelCode: series === "iqr" ? 0x4801 : 0x0366,
+    onlineChangeDisabled: false,
+    cpuState: "run",
+    onInternalError: (err) => failures.push(err),
+    ...extra,
+  };
 }

@@ -7,23 +7,10 @@ import {
   randomRead,
   randomWriteBits,
 } from "../../lib/mc/commands";
-import { type Series, deviceByName } from "../../lib/mc/devices";
+import { deviceByName } from "../../lib/mc/devices";
 import { decodeResponse } from "../../lib/mc/frame";
-import { DeviceMemory, type HandlerContext, handleFrame } from "../../lib/simulator";
-import { FORMATS, type Format, label, rawRequest, requestFor } from "./client";
-
-function context(series: Series, failures: unknown[]): HandlerContext {
-  return {
-    memory: new DeviceMemory(),
-    series,
-    zrHex: false,
-    model: "SIM",
-    modelCode: 1,
-    onlineChangeDisabled: false,
-    cpuState: "stop",
-    onInternalError: (err) => failures.push(err),
-  };
-}
+import { handleFrame } from "../../lib/simulator";
+import { FORMATS, type Format, handlerContext, label, rawRequest, requestFor } from "./client";
 
 /** Valid requests of several commands, as mutation seeds. */
 function seeds(f: Format): Buffer[] {
@@ -44,7 +31,7 @@ describe("simulator request handler under fuzzing", function () {
   for (const f of FORMATS) {
     it(`never throws and answers only well-formed responses, ${label(f)}`, function () {
       const failures: unknown[] = [];
-      const ctx = context(f.series, failures);
+      const ctx = handlerContext(f.series, failures, { cpuState: "stop" });
       const base = seeds(f);
       const mutated = fc
         .tuple(

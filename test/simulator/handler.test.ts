@@ -17,27 +17,18 @@ import {
 import { type Series, deviceByName } from "../../lib/mc/devices";
 import { type ResponseFrame, decodeResponse } from "../../lib/mc/frame";
 import { type DeviceRef, FieldReader } from "../../lib/mc/wire";
-import { DeviceMemory, type HandlerContext, handleFrame } from "../../lib/simulator";
-import { FORMATS, type Format, label, rawRequest, readResult, requestFor } from "./client";
+import { type HandlerContext, handleFrame } from "../../lib/simulator";
+import { FORMATS, type Format, handlerContext, label, rawRequest, readResult, requestFor } from "./client";
 
 function ref(name: string, number: number): DeviceRef {
   return { device: deviceByName(name)!, number };
 }
 
+/** Internal handler failures of the current test; checked after each one. */
+let failures: unknown[] = [];
+
 function context(series: Series, extra: Partial<HandlerContext> = {}): HandlerContext {
-  return {
-    memory: new DeviceMemory(),
-    series,
-    zrHex: false,
-    model: series === "iqr" ? "R08CPU" : "Q03UDVCPU",
-    modelCode: series === "iqr" ? 0x4801 : 0x0366,
-    onlineChangeDisabled: false,
-    cpuState: "run",
-    onInternalError: (err) => {
-      throw err;
-    },
-    ...extra,
-  };
+  return handlerContext(series, failures, extra);
 }
 
 function respond(ctx: HandlerContext, f: Format, request: Buffer): ResponseFrame {
@@ -58,6 +49,9 @@ function endCodeOf(ctx: HandlerContext, f: Format, request: Buffer): number {
 }
 
 describe("simulator request handler", function () {
+  beforeEach(() => (failures = []));
+  afterEach(() => failures.should.eql([]));
+
   for (const f of FORMATS) {
     describe(`every command, ${label(f)}`, function () {
       let ctx: HandlerContext;
@@ -189,6 +183,12 @@ describe("simulator request handler", function () {
     it("C059 for iQ-R subcommands on a Q/L CPU", function () {
       endCodeOf(context("ql"), bin, requestFor(r, batchReadWords(r, ref("D", 0), 1))).should.equal(0xc059);
       endCodeOf(context("iqf"), bin, requestFor(r, batchReadWords(r, ref("D", 0), 1))).should.equal(0xc059);
+    });
+
+    it("an iQ-F CPU serves the Q/L subcommands", function () {
+      const ctx = context("iqf");
+      ctx.memory.writeWords("D", 3, [7]);
+      exec(ctx, bin, batchReadWords(bin, ref("D", 3), 1)).should.eql([7]);
     });
 
     it("an iQ-R CPU also accepts the Q/L subcommands", function () {
