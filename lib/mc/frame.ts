@@ -214,21 +214,34 @@ export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number |
   return head + length;
 }
 
-/** Reassembles whole frames from a byte stream. After a protocol error the stream cannot be trusted. */
+/**
+ * Reassembles whole frames from a byte stream. After garbage the stream cannot be trusted: frames
+ * complete before the garbage are still returned, `failure` is set, and every later push throws it.
+ */
 export class FrameSplitter {
   private pending: Buffer = Buffer.alloc(0);
+  private _failure?: McProtocolError;
 
   constructor(
     private readonly fmt: FrameFormat,
     private readonly side: Side,
   ) {}
 
-  /** Returns every complete frame now available; throws McProtocolError on garbage. */
+  /** Returns every complete frame now available; throws McProtocolError on garbage with none before it. */
   push(chunk: Buffer): Buffer[] {
+    if (this._failure) throw this._failure;
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const frames: Buffer[] = [];
     for (;;) {
-      const total = frameLength(this.fmt, this.side, this.pending);
+      let total: number | undefined;
+      try {
+        total = frameLength(this.fmt, this.side, this.pending);
+      } catch (err) {
+        this._failure = err as McProtocolError;
+        this.pending = Buffer.alloc(0);
+        if (frames.length === 0) throw err;
+        break;
+      }
       if (total === undefined || this.pending.length < total) break;
       frames.push(this.pending.subarray(0, total));
       this.pending = this.pending.subarray(total);
@@ -237,8 +250,14 @@ export class FrameSplitter {
     return frames;
   }
 
+  /** Set once garbage was seen. */
+  get failure(): McProtocolError | undefined {
+    return this._failure;
+  }
+
   reset(): void {
     this.pending = Buffer.alloc(0);
+    this._failure = undefined;
   }
 
   get buffered(): number {

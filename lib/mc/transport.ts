@@ -78,6 +78,7 @@ function openTcp(opts: TransportOptions, events: TransportEvents): Promise<Trans
         return;
       }
       for (const f of frames) events.onFrame(f);
+      if (splitter.failure) end(splitter.failure);
     });
     socket.once("connect", () => {
       clearTimeout(timer);

@@ -140,6 +140,14 @@ describe("FrameSplitter", () => {
     should(() => s.push(Buffer.from("HTTP/1.1 400"))).throw(McProtocolError);
   });
 
+  it("still returns the good frame that came before garbage in the same chunk, then fails", () => {
+    const s = new FrameSplitter(fmt, "response");
+    const out = s.push(Buffer.concat([frame, Buffer.from("garbage")]));
+    out.should.have.length(1);
+    should(s.failure).be.instanceOf(McProtocolError);
+    should(() => s.push(frame)).throw(McProtocolError);
+  });
+
   it("rejects an implausible length field", () => {
     const s = new FrameSplitter(fmt, "response");
     should(() => s.push(hex("D00000FFFF0300FFFF"))).throw(/implausible frame length/);
