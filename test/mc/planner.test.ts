@@ -91,7 +91,10 @@ class FakePlc {
         Array.from({ length: tag.points }, (_, i) => this.getBit(tag.ref, i)),
       );
     }
-    return decodeTag(tag, Array.from({ length: tag.words }, (_, i) => this.getWord(tag.ref, i)));
+    return decodeTag(
+      tag,
+      Array.from({ length: tag.words }, (_, i) => this.getWord(tag.ref, i)),
+    );
   }
 
   send = async <T>(cmd: Command<T>): Promise<T> => {
@@ -215,7 +218,9 @@ function realisticTable(count: number, seed: number): string[] {
         at += type === ":int32" || type === ":float32" ? 2 : type === ":string(10)" ? 5 : 1;
       }
     } else if (r < 0.6) {
-      out.add(`${pick(["D", "R", "D"])}${Math.floor(random() * 12000)}${pick(["", ":float32", ":int32:swap"])}`);
+      out.add(
+        `${pick(["D", "R", "D"])}${Math.floor(random() * 12000)}${pick(["", ":float32", ":int32:swap"])}`,
+      );
     } else if (r < 0.8) {
       out.add(`M${Math.floor(random() * 8000)}`);
     } else if (r < 0.9) {
@@ -483,7 +488,9 @@ describe("write planner", () => {
       ],
       QL,
     );
-    commands.map((c) => `${c.command.toString(16)}/${c.subcommand}`).should.eql(["1401/0", "1402/0", "1402/1"]);
+    commands
+      .map((c) => `${c.command.toString(16)}/${c.subcommand}`)
+      .should.eql(["1401/0", "1402/0", "1402/1"]);
   });
 
   it("merges adjacent items into one batch write and splits at the limits", async () => {
