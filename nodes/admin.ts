@@ -1,7 +1,8 @@
 /**
  * Admin HTTP routes for the editor, guarded by Node-RED's permissions: tag address validation as you
- * type, and the tag parser itself as a browser script so the editor can validate without a round trip.
+ * type (by the runtime's own parser, so the editor and deploy agree), and the shared editor script.
  */
+import * as path from "node:path";
 import type { NodeAPI } from "node-red";
 import { type TagOptions, validateTag } from "../lib/mc/tags";
 
@@ -26,5 +27,9 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     const options = tagOptionsFromQuery(body);
     const addresses = Array.isArray(body.addresses) ? body.addresses : [];
     res.json({ errors: addresses.map((a) => validateTag(String(a), options)) });
+  });
+  // Shared editor code (the tag table), loaded by each node's edit dialog.
+  RED.httpAdmin.get("/jsscada/editor.js", (_req, res) => {
+    res.sendFile(path.join(__dirname, "editor", "jsscada-editor.js"));
   });
 }

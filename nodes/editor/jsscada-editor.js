@@ -1,0 +1,133 @@
+/* Shared editor code for the jsscada nodes: the tag table with addresses validated as you type. */
+/* global RED, $ */
+(function () {
+  "use strict";
+  if (window.jsscadaEditor) return;
+
+  function plcOptions(plcId) {
+    var plc = plcId && RED.nodes.node(plcId);
+    return {
+      series: (plc && plc.series) || "ql",
+      encoding: (plc && plc.encoding) || "binary",
+      zrHex: String(Boolean(plc && plc.zrHex)),
+      octalXY: String(Boolean(plc && plc.series === "iqf" && plc.octalXY !== false)),
+    };
+  }
+
+  function validateRemote(addresses, plcId, callback) {
+    var body = Object.assign({ addresses: addresses }, plcOptions(plcId));
+    $.ajax({
+      url: "jsscada/validate-tags",
+      method: "POST",
+      contentType: "application/json",
+      data: JSON.stringify(body),
+      success: function (res) {
+        callback(res.errors || []);
+      },
+      error: function () {
+        callback(addresses.map(function () {
+          return null;
+        }));
+      },
+    });
+  }
+
+  /** Row problems known without the server: empty or duplicate names, empty addresses. */
+  function localProblems(rows) {
+    var seen = {};
+    return rows.map(function (r) {
+      var name = String(r.name || "").trim();
+      if (!name) return "tag name is empty";
+      if (seen[name]) return 'duplicate tag name "' + name + '"';
+      seen[name] = true;
+      if (!String(r.address || "").trim()) return "address is empty";
+      if (r.deadband !== undefined && r.deadband !== "" && !(Number(r.deadband) >= 0)) return "deadband must be ≥ 0";
+      return null;
+    });
+  }
+
+  /**
+   * Builds the tag table (name, address, deadband) in `container`; returns {rows(), validateAll()}.
+   * Each address is checked by the runtime's own parser, so the editor and deploy agree.
+   */
+  function tagTable(container, tags, getPlcId, onProblems) {
+    var timer = null;
+    function refresh() {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var items = container.editableList("items");
+        var rows = [];
+        items.each(function () {
+          rows.push(readRow($(this)));
+        });
+        var local = localProblems(rows);
+        validateRemote(rows.map(function (r) {
+          return r.address;
+        }), getPlcId(), function (remote) {
+          var problems = [];
+          items.each(function (i) {
+            var msg = local[i] || remote[i] || null;
+            var row = $(this);
+            row.find(".jsscada-tag-address").toggleClass("input-error", Boolean(remote[i]));
+            row.find(".jsscada-tag-name").toggleClass("input-error", Boolean(local[i] && !remote[i] && /name/.test(local[i])));
+            row.find(".jsscada-tag-problem").text(msg || "");
+            if (msg) problems.push("row " + (i + 1) + ": " + msg);
+          });
+          if (onProblems) onProblems(problems);
+        });
+      }, 250);
+    }
+    function readRow(row) {
+      return {
+        name: row.find(".jsscada-tag-name").val().trim(),
+        address: row.find(".jsscada-tag-address").val().trim(),
+        deadband: row.find(".jsscada-tag-deadband").val().trim(),
+      };
+    }
+    container.css({ "min-height": "150px", "min-width": "450px" }).editableList({
+      addItem: function (row, index, data) {
+        var line = $("<div/>", { style: "display:flex; gap:6px; align-items:center" }).appendTo(row);
+        $("<input/>", { type: "text", class: "jsscada-tag-name", placeholder: "name", style: "flex:2" })
+          .val(data.name || "")
+          .appendTo(line);
+        $("<input/>", { type: "text", class: "jsscada-tag-address", placeholder: "D100:int32", style: "flex:3" })
+          .val(data.address || "")
+          .appendTo(line);
+        $("<input/>", { type: "text", class: "jsscada-tag-deadband", placeholder: "deadband", style: "flex:1" })
+          .val(data.deadband === undefined ? "" : data.deadband)
+          .appendTo(line);
+        $("<div/>", { class: "jsscada-tag-problem", style: "color:var(--red-ui-text-color-error, #d6615f); font-size:0.9em" }).appendTo(row);
+        row.find("input").on("input change", refresh);
+        refresh();
+      },
+      removeItem: refresh,
+      sortable: true,
+      removable: true,
+    });
+    (tags || []).forEach(function (t) {
+      container.editableList("addItem", t);
+    });
+    return {
+      rows: function () {
+        var rows = [];
+        container.editableList("items").each(function () {
+          rows.push(readRow($(this)));
+        });
+        return rows.filter(function (r) {
+          return r.name || r.address;
+        });
+      },
+      refresh: refresh,
+    };
+  }
+
+  /** For a node's `validate`: names unique and non-empty, addresses non-empty (the runtime checks syntax). */
+  function tagsLookValid(tags) {
+    if (!Array.isArray(tags) || tags.length === 0) return false;
+    return localProblems(tags).every(function (p) {
+      return p === null;
+    });
+  }
+
+  window.jsscadaEditor = { tagTable: tagTable, tagsLookValid: tagsLookValid, validateRemote: validateRemote };
+})();
