@@ -5,6 +5,10 @@
  * never from the previous fire, so timer lateness (about 1 ms per fire on Node) does not accumulate.
  * Cycles never overlap: grid slots that fall due while a cycle is still running are skipped and
  * counted as overruns, and the next start is the next slot that is not yet in the past.
+ *
+ * Starts are typically 0.5–1 ms late on Node and we accept it rather than wake early and spin on
+ * setImmediate to the deadline: spinning made starts exact but took a whole core for 100 groups at
+ * 100 ms that were not started together (bench/schedule.bench.ts), and a PLC round trip varies more.
  */
 import { MAX_TIMEOUT_MS, systemClock, type Clock, type TimerHandle } from "./clock.js";
 

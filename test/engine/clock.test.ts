@@ -1,5 +1,5 @@
 import should from "should";
-import { ManualClock, MAX_TIMEOUT_MS, createPreciseClock, systemClock } from "../../lib/engine/clock.js";
+import { ManualClock, MAX_TIMEOUT_MS, systemClock } from "../../lib/engine/clock.js";
 
 describe("engine/clock", function () {
   describe("ManualClock", function () {
@@ -60,26 +60,14 @@ describe("engine/clock", function () {
     });
   });
 
-  describe("systemClock and createPreciseClock", function () {
-    it("systemClock is monotonic and its timers fire", async function () {
-      const a = systemClock.now();
-      await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 5));
-      should(systemClock.now() - a).be.aboveOrEqual(4);
-    });
-
-    it("a precise timer fires no earlier than its deadline, and can be cleared", async function () {
-      const clock = createPreciseClock({ spinMs: 2 });
-      const start = clock.now();
+  describe("systemClock", function () {
+    it("is monotonic and its timers fire no earlier than asked, by its own reading", async function () {
+      const start = systemClock.now();
       const firedAt = await new Promise<number>((resolve) =>
-        clock.setTimeout(() => resolve(clock.now()), 10),
+        systemClock.setTimeout(() => resolve(systemClock.now()), 5.2),
       );
-      should(firedAt - start).be.aboveOrEqual(10);
-
-      let fired = false;
-      const handle = clock.setTimeout(() => (fired = true), 3);
-      clock.clearTimeout(handle);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      should(fired).be.false();
+      // Node's loop time may lag performance.now() by up to a millisecond.
+      should(firedAt - start).be.aboveOrEqual(4.2);
     });
   });
 });
