@@ -14,6 +14,15 @@ function delay(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
+/** The clock's time, with timers that fire after a distorted delay. */
+function skewed(clock: ManualClock, delayFor: (ms: number) => number): Clock {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, delayFor(ms)),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
+}
+
 /** A scheduler on a ManualClock that records reports and how many tasks ran at once. */
 function harness(
   intervalMs: number,
@@ -124,12 +133,8 @@ describe("engine/scheduler", function () {
 
     it("re-arms when a timer fires early, and catches up to the latest slot after a stalled loop", async function () {
       const clock = new ManualClock(T0);
-      const early: Clock = {
-        now: () => clock.now(),
-        // A timer that fires 3 ms early, like Node's does when its start time was a stale loop time.
-        setTimeout: (fn, ms) => clock.setTimeout(fn, ms > 3 ? ms - 3 : ms),
-        clearTimeout: (h) => clock.clearTimeout(h),
-      };
+      // A timer that fires 3 ms early, like Node's does when its start time was a stale loop time.
+      const early = skewed(clock, (ms) => (ms > 3 ? ms - 3 : ms));
       const reports: CycleReport[] = [];
       const s = new Scheduler({
         intervalMs: 100,
@@ -143,12 +148,8 @@ describe("engine/scheduler", function () {
       should(reports.map((r) => r.lateness)).eql([0, 0, 0]);
       await s.stop();
 
-      const stalled: Clock = {
-        now: () => clock.now(),
-        // A loop blocked for 250 ms delivers the timer that late.
-        setTimeout: (fn, ms) => clock.setTimeout(fn, ms + 250),
-        clearTimeout: (h) => clock.clearTimeout(h),
-      };
+      // A loop blocked for 250 ms delivers the timer that late.
+      const stalled = skewed(clock, (ms) => ms + 250);
       const stalledReports: CycleReport[] = [];
       const t = new Scheduler({
         intervalMs: 100,
