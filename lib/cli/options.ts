@@ -55,7 +55,12 @@ export function parse(args: readonly string[], options: OptionSpec): Parsed {
   const negatives: string[] = [];
   const masked = args.map((a) => (/^-\.?\d/.test(a) ? `${NEGATIVE}${negatives.push(a) - 1}` : a));
   try {
-    const { values, positionals } = parseArgs({ args: masked, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: masked,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     const unmask = <T>(v: T): T | string =>
       typeof v === "string" && v.startsWith(NEGATIVE) ? negatives[Number(v.slice(NEGATIVE.length))]! : v;
     const restored: RawValues = {};
@@ -85,11 +90,18 @@ function str(values: RawValues, name: string): string | undefined {
 }
 
 /** A whole number in [min, max]; `name` is the option as the user typed it. */
-export function intOption(values: RawValues, name: string, fallback: number, min: number, max: number): number {
+export function intOption(
+  values: RawValues,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const text = str(values, name);
   if (text === undefined) return fallback;
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  if (!(n >= min && n <= max))
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   return n;
 }
 

@@ -169,7 +169,9 @@ function tagsOf(addresses: readonly string[], c: Connection): Tag[] {
 /** JSON with bigints written as plain integers (JSON numbers have no size limit; JS ones do). */
 export function toJson(value: unknown): string {
   const marker = `@bigint-${Math.random().toString(36).slice(2)}:`;
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? marker + v.toString() : v));
+  const text = JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "bigint" ? marker + v.toString() : v,
+  );
   return text.replace(new RegExp(`"${marker}(-?\\d+)"`, "g"), "$1");
 }
 
@@ -231,7 +233,9 @@ async function write(args: readonly string[], io: CliIo): Promise<number> {
   const c = connectionOf(values, 5000);
   if (positionals.length === 0) throw new UsageError("no address given");
   if (positionals.length % 2 !== 0) {
-    throw new UsageError(`"${positionals[positionals.length - 1]}" has no value (expected ADDRESS VALUE pairs)`);
+    throw new UsageError(
+      `"${positionals[positionals.length - 1]}" has no value (expected ADDRESS VALUE pairs)`,
+    );
   }
   const items: WriteItem[] = [];
   for (let i = 0; i < positionals.length; i += 2) {
@@ -306,7 +310,8 @@ async function sim(args: readonly string[], io: CliIo): Promise<number> {
     await simulator.start();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === "EADDRINUSE" ? "already in use" : e.code === "EACCES" ? "not permitted" : e.message;
+    const why =
+      e.code === "EADDRINUSE" ? "already in use" : e.code === "EACCES" ? "not permitted" : e.message;
     io.stderr.write(`jsscada-mc sim: cannot listen on ${host}:${c.port}: ${why}\n`);
     return EXIT.FAILED;
   }
