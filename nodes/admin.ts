@@ -19,8 +19,9 @@ export function tagOptionsFromQuery(q: Record<string, unknown>): TagOptions {
 }
 
 export function registerAdminRoutes(RED: NodeAPI): void {
-  if (registered.has(RED)) return;
-  registered.add(RED);
+  // Each node module has its own RED object, but they share one httpAdmin app.
+  if (registered.has(RED.httpAdmin)) return;
+  registered.add(RED.httpAdmin);
   // POST {addresses: string[], series, encoding, zrHex, octalXY} → {errors: (string|null)[]}
   RED.httpAdmin.post("/jsscada/validate-tags", RED.auth.needsPermission("flows.read"), (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 /**
  * Per-runtime shared state for the node adapters: the one Engine of this Node-RED runtime, and small
- * helpers every node uses. Keyed by the RED object so tests that start several runtimes stay apart.
+ * helpers every node uses. Node-RED gives each node module its own RED object, so the engine is keyed
+ * by `RED.events`, which all modules of one runtime share.
  */
 import type { NodeAPI } from "node-red";
 import { Engine } from "../lib/engine/registry";
@@ -12,12 +13,13 @@ export interface JsscadaSettings {
 }
 
 export function engineFor(RED: NodeAPI): Engine {
-  let engine = engines.get(RED);
+  let engine = engines.get(RED.events);
   if (!engine) {
-    const settings = safeSetting<JsscadaSettings>(RED, "jsscada") ?? {};
-    engine = new Engine({ maxGroups: settings.maxGroups });
-    engines.set(RED, engine);
+    engine = new Engine();
+    engines.set(RED.events, engine);
   }
+  // settings.js may change between runs of the same runtime (and between tests).
+  engine.setMaxGroups(safeSetting<JsscadaSettings>(RED, "jsscada")?.maxGroups);
   return engine;
 }
 

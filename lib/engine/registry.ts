@@ -80,6 +80,8 @@ export class CapacityError extends Error {
   readonly code = "CAPACITY_REACHED";
 }
 
+export const DEFAULT_MAX_GROUPS = 10;
+
 export interface EngineOptions {
   /** Running groups allowed at once (default 10, as in the seed). */
   readonly maxGroups?: number;
@@ -100,7 +102,7 @@ export interface EngineStatus {
 }
 
 export class Engine {
-  readonly maxGroups: number;
+  private _maxGroups = DEFAULT_MAX_GROUPS;
   private readonly groups = new Map<string, ManagedGroup>();
   private readonly plcs = new Map<string, ManagedPlc>();
   private readonly queues = new Map<string, ManagedQueue>();
@@ -108,8 +110,16 @@ export class Engine {
   private ready = true;
 
   constructor(options: EngineOptions = {}) {
-    const max = options.maxGroups ?? 10;
-    this.maxGroups = Number.isInteger(max) && max > 0 ? max : 10;
+    this.setMaxGroups(options.maxGroups);
+  }
+
+  get maxGroups(): number {
+    return this._maxGroups;
+  }
+
+  /** Invalid or missing values mean the default (10). Running groups above a lowered limit keep running. */
+  setMaxGroups(max: number | undefined): void {
+    this._maxGroups = max !== undefined && Number.isInteger(max) && max > 0 ? max : DEFAULT_MAX_GROUPS;
   }
 
   /** Names are unique across the runtime: a second group with the same name is a deploy error. */

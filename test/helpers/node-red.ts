@@ -1,0 +1,83 @@
+/** node-red-node-test-helper, initialised once, plus the package's node modules and core test nodes. */
+import * as path from "node:path";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+export interface TestNode {
+  id: string;
+  on(event: string, fn: (...args: any[]) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  receive(msg: object): void;
+  status: { getCalls?: unknown } & ((...args: unknown[]) => void);
+  error: { called?: boolean; args?: unknown[][] } & ((...args: unknown[]) => void);
+  [key: string]: unknown;
+}
+
+export interface Helper {
+  init(runtimePath: string, settings?: object): void;
+  settings(settings: object): void;
+  load(nodes: unknown[], flow: object[], credentials?: object): Promise<void>;
+  setFlows(flow: object[], type: "full" | "nodes" | "flows"): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): TestNode;
+  startServer(done: () => void): void;
+  stopServer(done: () => void): void;
+  request(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  url(): string;
+  log(): { args: unknown[][] };
+}
+
+export const helper: Helper = require("node-red-node-test-helper");
+helper.init(require.resolve("node-red"));
+
+const dist = path.join(__dirname, "..", "..", "nodes");
+export const plcNode = require(path.join(dist, "jsscada-plc"));
+export const fixedNode = require(path.join(dist, "jsscada-poll-fixed"));
+export const engineStatusNode = require(path.join(dist, "jsscada-engine-status"));
+export const catchNode = require("@node-red/nodes/core/common/25-catch.js");
+export const ALL_NODES = [plcNode, fixedNode, engineStatusNode, catchNode];
+
+/** A jsscada-plc config node for a simulator on `port`, with short time-outs for tests. */
+export function plcConfig(id: string, port: number, extra: object = {}): object {
+  return {
+    id,
+    type: "jsscada-plc",
+    // Not the id: Node-RED takes any property equal to a config node's id for a dependency.
+    name: `${id}-sim`,
+    host: "127.0.0.1",
+    port: String(port),
+    transport: "tcp",
+    frame: "3E",
+    encoding: "binary",
+    series: "ql",
+    requestTimeout: "300",
+    connectTimeout: "500",
+    backoffInitial: "50",
+    backoffMax: "200",
+    ...extra,
+  };
+}
+
+/** Resolves with the next message the node sends (or rejects after ms). */
+export function nextMessage<T = Record<string, unknown>>(node: TestNode, ms = 3000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no message from ${node.id} within ${ms} ms`)), ms);
+    node.on("input", (msg: T) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+  });
+}
+
+/** Collects every message a helper node receives. */
+export function collect<T = Record<string, unknown>>(node: TestNode): T[] {
+  const out: T[] = [];
+  node.on("input", (msg: T) => out.push(msg));
+  return out;
+}
+
+/** A Catch node for every node, wired to a helper node with id "caught". */
+export function catchAll(): object[] {
+  return [
+    { id: "catch-all", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
+    { id: "caught", type: "helper" },
+  ];
+}

@@ -1,0 +1,209 @@
+import "should";
+import { PlcSimulator } from "../../lib/simulator";
+import { delay, until } from "../helpers/scripted-peer";
+import { ALL_NODES, catchAll, collect, helper, nextMessage, plcConfig } from "../helpers/node-red";
+
+interface Msg {
+  topic?: string;
+  payload: Record<string, unknown>;
+  polling?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** A FIXED group node; its id is `<name>-node` (an id equal to a property value would look like a dependency). */
+function group(name: string, extra: object = {}): object {
+  return {
+    id: `${name}-node`,
+    type: "jsscada-poll-fixed",
+    name: "",
+    plc: "plc",
+    group: name,
+    tags: [
+      { name: "speed", address: "D100" },
+      { name: "total", address: "D200:int32" },
+      { name: "running", address: "M5" },
+    ],
+    interval: "50",
+    intervalUnit: "ms",
+    autoStart: true,
+    payloadFormat: "object",
+    changedOnly: false,
+    wires: [["out"], ["replies"]],
+    ...extra,
+  };
+}
+
+const helpers = [
+  { id: "out", type: "helper" },
+  { id: "replies", type: "helper" },
+];
+
+describe("jsscada-poll-fixed", function () {
+  let sim: PlcSimulator;
+
+  beforeEach(async () => {
+    sim = new PlcSimulator();
+    await sim.start();
+    sim.memory.writeWords("D", 100, [1234]);
+    sim.memory.writeWords("D", 200, [0x5678, 0x0001]);
+    sim.memory.set("M5", true);
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it("sends one message per cycle with typed values, the group as topic and polling metadata", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("line1"), ...helpers]);
+    const msg = await nextMessage<Msg>(helper.getNode("out"));
+    msg.topic!.should.equal("line1");
+    msg.payload.should.eql({ speed: 1234, total: 0x15678, running: true });
+    msg.polling!.should.containEql({ group: "line1", plc: "plc-sim", mode: "fixed", quality: "good", tags: 3 });
+    (msg.polling!.requests as number).should.be.belowOrEqual(2);
+    (msg.polling!.startedAt as number).should.be.approximately(Date.now(), 2000);
+  });
+
+  it("sends an array of {name, value, quality, timestamp} when asked", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { payloadFormat: "array" }), ...helpers]);
+    const msg = await nextMessage<{ payload: Array<Record<string, unknown>> }>(helper.getNode("out"));
+    msg.payload.map((r) => [r.name, r.value, r.quality]).should.eql([
+      ["speed", 1234, "good"],
+      ["total", 0x15678, "good"],
+      ["running", true, "good"],
+    ]);
+  });
+
+  it("a trigger message polls at once and continues the input message", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { autoStart: false }), ...helpers]);
+    const got = nextMessage<Msg>(helper.getNode("out"));
+    helper.getNode("g-node").receive({ payload: "go", _keep: "me" });
+    const msg = await got;
+    msg._keep!.should.equal("me");
+    msg.payload.speed!.should.equal(1234);
+    msg.polling!.manual!.should.be.true();
+  });
+
+  it("start, stop and interval commands reply on the second output and change the schedule", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { autoStart: false, interval: "1", intervalUnit: "h" }), ...helpers]);
+    const out = collect<Msg>(helper.getNode("out"));
+    const replies = collect<Msg>(helper.getNode("replies"));
+    const g = helper.getNode("g-node");
+    g.receive({ topic: "interval", payload: "40ms" });
+    g.receive({ payload: { command: "start" } });
+    await until(() => out.length >= 3, 3000, "three cycles at 40 ms");
+    g.receive({ topic: "stop" });
+    await until(() => replies.length === 3);
+    replies.map((r) => r.payload.command).should.eql(["interval", "start", "stop"]);
+    (replies[0]!.payload.intervalMs as number).should.equal(40);
+    ((replies[2]!.payload.group as Record<string, unknown>).running as boolean).should.be.false();
+    const count = out.length;
+    await delay(150);
+    out.length.should.equal(count);
+  });
+
+  it("replaces the tag table by message and refuses a bad one with the reason", async () => {
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g", { autoStart: false }),
+      ...catchAll(),
+      ...helpers,
+    ]);
+    const g = helper.getNode("g-node");
+    const caught = nextMessage<{ error: { message: string } }>(helper.getNode("caught"));
+    g.receive({ topic: "tags", payload: [{ name: "x", address: "Q100" }] });
+    (await caught).error.message.should.match(/row 1 \(x\): unknown device "Q" in "Q100"/);
+    const reply = nextMessage<Msg>(helper.getNode("replies"));
+    g.receive({ topic: "tags", payload: { tags: [{ name: "only", address: "D200:uint16" }] } });
+    (await reply).payload.tags!.should.equal(1);
+    const data = nextMessage<Msg>(helper.getNode("out"));
+    g.receive({ topic: "trigger" });
+    (await data).payload.should.eql({ only: 0x5678 });
+  });
+
+  it("changed-only output sends changes beyond the deadband, and a trigger still sends everything", async () => {
+    const tags = [
+      { name: "a", address: "D100", deadband: "5" },
+      { name: "b", address: "D101" },
+    ];
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { tags, changedOnly: true }), ...helpers]);
+    const out = collect<Msg>(helper.getNode("out"));
+    await until(() => out.length === 1);
+    out[0]!.payload.should.eql({ a: 1234, b: 0 });
+    sim.memory.writeWords("D", 100, [1237]); // within the deadband
+    await delay(200);
+    out.length.should.equal(1);
+    sim.memory.writeWords("D", 101, [7]);
+    await until(() => out.length === 2);
+    out[1]!.payload.should.eql({ b: 7 });
+    helper.getNode("g-node").receive({ topic: "trigger" });
+    await until(() => out.length === 3);
+    out[2]!.payload.should.eql({ a: 1237, b: 7 });
+  });
+
+  it("flags a bad tag address at deploy with its row and reason, and does not poll", async () => {
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g", { tags: [{ name: "ok", address: "D1" }, { name: "bad", address: "D1A" }] }),
+      ...helpers,
+    ]);
+    const g = helper.getNode("g-node");
+    await until(() => (g.error as unknown as { called: boolean }).called);
+    const message = String((g.error as unknown as { args: unknown[][] }).args[0]![0]);
+    message.should.match(/group g: row 2 \(bad\).*D1A/);
+    await delay(150);
+    sim.stats.requests.should.equal(0);
+  });
+
+  it("refuses a second group with the same name", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g1", { group: "same" }), group("g2", { group: "same" }), ...helpers]);
+    const g2 = helper.getNode("g2-node");
+    await until(() => (g2.error as unknown as { called: boolean }).called);
+    String((g2.error as unknown as { args: unknown[][] }).args[0]![0]).should.match(/"same" already exists/);
+  });
+
+  it("a PLC end code on one tag marks only that tag bad and names it", async () => {
+    const tags = [
+      { name: "good", address: "D100" },
+      { name: "outside", address: "D20000" },
+    ];
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g", { tags }),
+      ...catchAll(),
+      ...helpers,
+    ]);
+    const data = await nextMessage<Msg>(helper.getNode("out"));
+    data.payload.should.eql({ good: 1234, outside: null });
+    data.polling!.quality!.should.equal("partial");
+    const caught = await nextMessage<{ error: { message: string } }>(helper.getNode("caught"));
+    caught.error.message.should.match(/group g, tag outside: .*4031/);
+  });
+
+  it("a PLC that is down reaches Catch as a typed error and no data is sent", async () => {
+    await sim.stop();
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g"),
+      ...catchAll(),
+      ...helpers,
+    ]);
+    const out = collect<Msg>(helper.getNode("out"));
+    const caught = await nextMessage<{ error: { message: string; code?: string }; [k: string]: unknown }>(helper.getNode("caught"));
+    caught.error.message.should.match(/group g: .*PLC plc-sim/);
+    out.length.should.equal(0);
+  });
+
+  it("recovers without a redeploy when the PLC comes back", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g"), ...helpers]);
+    const out = collect<Msg>(helper.getNode("out"));
+    await until(() => out.length > 0);
+    const port = sim.port;
+    await sim.stop();
+    await delay(200);
+    sim = new PlcSimulator({ port });
+    await sim.start();
+    sim.memory.writeWords("D", 100, [4321]);
+    await until(() => out.some((m) => m.payload.speed === 4321), 5000, "data after the PLC restart");
+  });
+});
