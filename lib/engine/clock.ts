@@ -21,7 +21,7 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  * Node counts timers in whole milliseconds from a cached loop time that can be up to a millisecond
  * behind performance.now(), so a timer fires up to ~2 ms early or late by that measure. Rounding the
  * delay up makes early fires rare; each one costs the scheduler a re-arm and at least 1 ms more
- * (bench/schedule.bench.ts: about 1.9 wake-ups per cycle without rounding, 1.15 with).
+ * (100 groups at 100 ms: 1.9 timer wake-ups per cycle without rounding, 1.15 with).
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
