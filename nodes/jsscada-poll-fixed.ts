@@ -175,6 +175,7 @@ export = function (RED: NodeAPI): void {
       status.close();
       engine.unregisterGroup(group);
       group.removeAllListeners("data");
+      group.removeAllListeners("state");
       void group.stop().finally(() => {
         group.removeAllListeners();
         pool.deregister(node.id);

@@ -20,6 +20,7 @@ export class ThrottledStatus {
   private shown?: string;
   private timer?: NodeJS.Timeout;
   private lastAt = 0;
+  private closed = false;
 
   constructor(
     private readonly node: Node,
@@ -27,6 +28,8 @@ export class ThrottledStatus {
   ) {}
 
   set(status: NodeStatus): void {
+    // Late events (a cycle finishing during close) must not start a timer on a closed node.
+    if (this.closed) return;
     this.pending = status;
     const wait = this.lastAt + this.minIntervalMs - Date.now();
     if (wait <= 0) this.flush();
@@ -46,6 +49,7 @@ export class ThrottledStatus {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;

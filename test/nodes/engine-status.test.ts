@@ -1,0 +1,125 @@
+import "should";
+import { PlcSimulator } from "../../lib/simulator";
+import { until } from "../helpers/scripted-peer";
+import { ALL_NODES, collect, helper, nextMessage, plcConfig } from "../helpers/node-red";
+
+interface Reply {
+  statusCode: number;
+  payload: Record<string, unknown> & { groups?: Array<Record<string, unknown>>; plcs?: Array<Record<string, unknown>> };
+  [k: string]: unknown;
+}
+
+function group(name: string, extra: object = {}): object {
+  return {
+    id: `${name}-node`,
+    type: "jsscada-poll-fixed",
+    plc: "plc",
+    group: name,
+    tags: [{ name: "v", address: "D0" }],
+    interval: "100",
+    intervalUnit: "ms",
+    autoStart: false,
+    payloadFormat: "object",
+    wires: [[], []],
+    ...extra,
+  };
+}
+
+const statusNode = { id: "status-node", type: "jsscada-engine-status", interval: "0", wires: [["replies"]] };
+const replies = { id: "replies", type: "helper" };
+
+describe("jsscada-engine-status", function () {
+  let sim: PlcSimulator;
+  beforeEach(async () => {
+    sim = new PlcSimulator();
+    await sim.start();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    helper.settings({});
+    await sim.stop();
+  });
+
+  async function ask(command: string, name?: string, extra: object = {}): Promise<Reply> {
+    const reply = nextMessage<Reply>(helper.getNode("replies"));
+    helper.getNode("status-node").receive({ payload: { command, name }, ...extra });
+    return reply;
+  }
+
+  it("answers every command with the seed's status codes", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), group("b"), statusNode, replies]);
+    (await ask("start", "a")).statusCode.should.equal(200);
+    (await ask("start", "a")).statusCode.should.equal(409);
+    (await ask("stop", "b")).statusCode.should.equal(409);
+    (await ask("start", "nope")).statusCode.should.equal(404);
+    (await ask("frobnicate")).statusCode.should.equal(400);
+    const one = await ask("group-status", "a");
+    one.statusCode.should.equal(200);
+    one.payload.should.containEql({ name: "a", mode: "fixed", running: true, plc: "plc-sim", tags: 1 });
+    (await ask("trigger", "b")).statusCode.should.equal(200);
+    (await ask("stop", "a")).statusCode.should.equal(200);
+    const all = await ask("start-all");
+    all.statusCode.should.equal(200);
+    (all.payload.started as string[]).sort().should.eql(["a", "b"]);
+    const stopped = await ask("stop-all");
+    (stopped.payload.stopped as string[]).sort().should.eql(["a", "b"]);
+    (await ask("disable-plc", "plc-sim")).statusCode.should.equal(200);
+    (await ask("enable-plc", "nope")).statusCode.should.equal(404);
+  });
+
+  it("reports engine, groups and PLC statistics", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a", { autoStart: true }), statusNode, replies]);
+    await until(() => sim.stats.requests >= 3);
+    const s = await ask("status");
+    s.statusCode.should.equal(200);
+    (s.payload.engine as Record<string, unknown>).should.containEql({ runningGroups: 1, totalGroups: 1, maxGroups: 10, ready: true });
+    const g = s.payload.groups![0]!;
+    g.should.containEql({ name: "a", state: "running", intervalMs: 100, errors: 0, successRate: 100 });
+    (g.polls as number).should.be.aboveOrEqual(2);
+    (g.pollTime as Record<string, number>).avg!.should.be.above(0);
+    const plc = s.payload.plcs![0]!;
+    plc.should.containEql({ name: "plc-sim", state: "connected", connectionsOpen: 1, users: 1 });
+    (plc.requests as number).should.be.aboveOrEqual(2);
+  });
+
+  it("refuses to start past the capacity limit from settings.js with 429", async () => {
+    helper.settings({ jsscada: { maxGroups: 1 } });
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), group("b"), statusNode, replies]);
+    (await ask("start", "a")).statusCode.should.equal(200);
+    const refused = await ask("start", "b");
+    refused.statusCode.should.equal(429);
+    String(refused.payload.error).should.match(/1 groups are already running/);
+    (await ask("start-all")).statusCode.should.equal(429);
+  });
+
+  it("takes the group name from an http in route parameter and keeps the message", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), statusNode, replies]);
+    const reply = nextMessage<Reply>(helper.getNode("replies"));
+    helper.getNode("status-node").receive({ topic: "start", req: { params: { name: "a" } }, res: { marker: 1 } });
+    const r = await reply;
+    r.statusCode.should.equal(200);
+    (r.res as Record<string, number>).marker!.should.equal(1);
+  });
+
+  it("sends the status on its interval", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), { ...statusNode, interval: "0.1" }, replies]);
+    const got = collect<Reply>(helper.getNode("replies"));
+    await until(() => got.length >= 2, 2000);
+    got[0]!.topic!.should.equal("status");
+    (got[0]!.payload.groups as unknown[]).should.have.length(1);
+  });
+
+  it("a disabled PLC gets no traffic until enabled", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a", { autoStart: true, interval: "20" }), statusNode, replies]);
+    await until(() => sim.stats.requests > 0);
+    await ask("disable-plc", "plc-sim");
+    await until(() => sim.clientCount === 0, 1000, "the connection to close");
+    const before = sim.stats.requests;
+    await new Promise((r) => setTimeout(r, 150));
+    sim.stats.requests.should.equal(before);
+    const s = await ask("status");
+    (s.payload.plcs![0]!.state as string).should.equal("disabled");
+    await ask("enable-plc", "plc-sim");
+    await until(() => sim.stats.requests > before, 2000, "polling to resume");
+  });
+});
