@@ -1,0 +1,78 @@
+/**
+ * `jsscada-write`: writes typed values through the shared PLC pool. Thin adapter over
+ * lib/engine/writer's TagWriter: `msg.payload` is a value for the node's single tag, or
+ * `{tagName|address: value}`; addresses only when the node allows them, and only inside its
+ * allow-list. The input message is passed on with `msg.write` after the PLC confirmed every request.
+ */
+import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
+import { TagWriter, type PlcWriteError } from "../lib/engine/writer";
+import { registerAdminRoutes } from "./admin";
+import { STATUS, ThrottledStatus, short } from "./status";
+import type { PlcNode } from "./types";
+import type { WriteNodeDef } from "./types-handshake";
+
+type Done = (err?: Error) => void;
+
+export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
+
+  function JsscadaWriteNode(this: Node, config: WriteNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new ThrottledStatus(node);
+    const label = config.name || "write";
+    const plcNode = RED.nodes.getNode(config.plc) as PlcNode | null;
+
+    const refuse = (reason: string): void => {
+      node.error(reason);
+      node.status(STATUS.error(short(reason)));
+      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: Done) => done(new Error(reason)));
+    };
+    if (!plcNode) return refuse(`${label}: no PLC configured`);
+    if (!plcNode.pool) return refuse(`${label}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
+    const pool = plcNode.pool;
+
+    let writer: TagWriter;
+    try {
+      writer = new TagWriter(config.tags ?? [], {
+        plcName: pool.name,
+        tagOptions: plcNode.tagOptions,
+        format: pool.format,
+        allowAddresses: Boolean(config.allowMsgAddresses),
+        allowList: config.allowList ?? "",
+      });
+    } catch (err) {
+      return refuse(`${label}: ${(err as Error).message}`);
+    }
+    pool.register(node.id);
+    status.set(STATUS.idle("ready"));
+    let writes = 0;
+    let refused = 0;
+
+    node.on("input", async (msg: NodeMessageInFlow, send, done: Done) => {
+      try {
+        const result = await writer.write(msg.payload, pool);
+        writes++;
+        const n = Object.keys(result.written).length;
+        status.set(STATUS.polling(`${writes} writes · last ${n} tag${n === 1 ? "" : "s"} in ${result.requests} req${refused ? ` · ${refused} refused` : ""}`));
+        send(Object.assign(msg, { write: { plc: pool.name, ...result, durationMs: Math.round(result.durationMs * 1000) / 1000 } }));
+        done();
+      } catch (err) {
+        const e = err as PlcWriteError;
+        if (e.code === "WRITE_REFUSED" || e.code === "MC_BAD_VALUE") refused++;
+        const text = short(e.message.replace(/^PLC [^:]+: /, ""));
+        if (e.code === "MC_PLC_OFFLINE" || e.code?.startsWith("MC_CONNECTION")) status.set(STATUS.disconnected(text));
+        else status.set(STATUS.error(text));
+        done(e);
+      }
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      status.close();
+      pool.deregister(node.id);
+      done();
+    });
+  }
+
+  RED.nodes.registerType("jsscada-write", JsscadaWriteNode);
+};
