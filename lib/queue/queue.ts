@@ -695,9 +695,9 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
   }
 
   private usage(): number {
-    const byCount = (this.held / this.capacity) * 100;
+    const byCount = (this.held * 100) / this.capacity;
     if (this.maxBytes === undefined) return byCount;
-    return Math.max(byCount, (this.heldBytes / this.maxBytes) * 100);
+    return Math.max(byCount, (this.heldBytes * 100) / this.maxBytes);
   }
 
   private observe(): void {

@@ -14,6 +14,11 @@ export interface SqliteStoreOptions {
   checkIntegrity?: boolean;
   /** Rename a corrupt file (and its -wal/-shm) aside and start empty instead of raising QUEUE_STORE_CORRUPT. */
   moveCorruptAside?: boolean;
+  /**
+   * How long open waits for another holder of the file (a redeploy whose old queue is still closing)
+   * before QUEUE_STORE_LOCKED. Default 1 000.
+   */
+  busyTimeoutMs?: number;
 }
 
 type Row = [seq: number, enqueuedAt: number, attempts: number, payload: string, bytes: number];
@@ -159,7 +164,7 @@ export function moveStoreAside(file: string, now = Date.now()): string {
 
 function openDatabase(file: string, options: SqliteStoreOptions): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
+  const db = new Database(file, { timeout: options.busyTimeoutMs ?? 1_000 });
   try {
     db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");
