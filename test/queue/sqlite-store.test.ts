@@ -129,6 +129,24 @@ describe("persistent queue (SqliteStore)", () => {
     await queue.put(circular as unknown as Msg).should.be.rejectedWith({ code: "QUEUE_NOT_SERIALISABLE" });
   });
 
+  it("a failed group commit rejects its puts with the store error and recovers on the next one", async () => {
+    const { queue, store, delivered } = openQueue();
+    const errors: QueueStoreError[] = [];
+    queue.on("storeError", (e) => errors.push(e));
+    const append = store.append.bind(store);
+    store.append = () => {
+      throw new QueueStoreError("QUEUE_STORE_UNWRITABLE", file, "disk full");
+    };
+    await queue.put({ n: 1 }).should.be.rejectedWith({ code: "QUEUE_STORE_UNWRITABLE" });
+    errors.length.should.equal(1);
+    queue.status().should.containEql({ size: 0 });
+    queue.status().lastError!.code.should.equal("QUEUE_STORE_UNWRITABLE");
+    store.append = append;
+    await queue.put({ n: 2 });
+    await settle();
+    payloads(delivered).should.eql([{ n: 2 }]);
+  });
+
   describe("unusable files", () => {
     it("a file that is not a database raises QUEUE_STORE_CORRUPT", () => {
       fs.writeFileSync(file, "this is not an SQLite file ".repeat(200));

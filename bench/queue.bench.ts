@@ -1,0 +1,149 @@
+/**
+ * Queue throughput and memory. Prints figures only; the goals (memory >= 100 000 msg/s, persisted
+ * >= 20 000 msg/s, bounded RSS under a 1 000 000-message backlog) are for a human to compare.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Queue, SqliteStore, type QueueOptions } from "../lib/queue";
+
+type Sample = { topic: string; payload: { value: number; ts: number } };
+
+const sample = (i: number): Sample => ({
+  topic: "plc1/D100",
+  payload: { value: i, ts: 1_700_000_000_000 + i },
+});
+
+function fmt(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+}
+
+const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Puts `count` messages in bursts of `burst` per tick and resolves when the consumer has acked them all.
+ * The consumer acks synchronously, so the figure is the queue's own cost (plus the store's).
+ */
+async function throughput(
+  count: number,
+  burst: number,
+  options: Partial<QueueOptions<Sample>>,
+): Promise<number> {
+  let acked = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const queue: Queue<Sample> = new Queue<Sample>({
+    capacity: count,
+    ...options,
+    deliver: (d) => {
+      acked += d.batch ? d.payloads.length : 1;
+      queue.ack(d.id);
+      if (acked === count) done();
+    },
+  });
+  const start = performance.now();
+  for (let i = 0; i < count;) {
+    const puts: Promise<unknown>[] = [];
+    for (const end = Math.min(count, i + burst); i < end; i++) puts.push(queue.put(sample(i)));
+    await Promise.all(puts);
+  }
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  queue.close();
+  return count / seconds;
+}
+
+function tempFile(): { file: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-queue-bench-"));
+  return { file: path.join(dir, "queue.db"), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function persisted(count: number, options: Partial<QueueOptions<Sample>>): Promise<number> {
+  const tmp = tempFile();
+  try {
+    return await throughput(count, 1_000, { ...options, store: SqliteStore.open<Sample>(tmp.file) });
+  } finally {
+    tmp.remove();
+  }
+}
+
+function rss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+}
+
+async function backlog(count: number): Promise<void> {
+  const tmp = tempFile();
+  try {
+    const before = rss();
+    let queue = new Queue<Sample>({
+      store: SqliteStore.open<Sample>(tmp.file),
+      capacity: count,
+      mode: "pull",
+      deliver: () => undefined,
+    });
+    const start = performance.now();
+    for (let i = 0; i < count;) {
+      const puts: Promise<unknown>[] = [];
+      for (const end = Math.min(count, i + 10_000); i < end; i++) puts.push(queue.put(sample(i)));
+      await Promise.all(puts);
+    }
+    const fillSeconds = (performance.now() - start) / 1000;
+    const filled = rss();
+    queue.close();
+
+    const reopenStart = performance.now();
+    queue = new Queue<Sample>({
+      store: SqliteStore.open<Sample>(tmp.file),
+      capacity: count,
+      mode: "pull",
+      deliver: () => undefined,
+    });
+    const reopenMs = performance.now() - reopenStart;
+    let pulled = 0;
+    for (let i = 0; i < 100; i++) pulled += queue.pull(1_000);
+    await tick();
+    const draining = rss();
+    const size = queue.status().size;
+    queue.close();
+
+    console.log(
+      `queue persisted backlog: ${fmt(count)} messages filled at ${fmt(count / fillSeconds)} msg/s`,
+    );
+    console.log(
+      `queue persisted backlog: file ${mb(fs.statSync(tmp.file).size)}, reopen ${fmt(reopenMs)} ms`,
+    );
+    console.log(
+      `queue persisted backlog RSS: ${mb(before)} before, ${mb(filled)} holding ${fmt(count)}, ` +
+        `${mb(draining)} after reopening and pulling ${fmt(pulled)} (${fmt(size)} left)`,
+    );
+  } finally {
+    tmp.remove();
+  }
+}
+
+export async function run(): Promise<void> {
+  // First, so that its RSS figures are not inflated by the garbage of the throughput runs.
+  await backlog(1_000_000);
+  console.log(
+    `queue memory: ${fmt(await throughput(1_000_000, 10_000, {}))} msg/s (put+deliver+ack, 1 in flight)`,
+  );
+  console.log(
+    `queue memory batched: ${fmt(await throughput(1_000_000, 10_000, { batch: { size: 100 } }))} msg/s (batches of 100)`,
+  );
+  console.log(`queue persisted: ${fmt(await persisted(200_000, {}))} msg/s (put+deliver+ack, 1 in flight)`);
+  console.log(`queue persisted, 100 in flight: ${fmt(await persisted(200_000, { maxInFlight: 100 }))} msg/s`);
+  console.log(
+    `queue persisted batched: ${fmt(await persisted(200_000, { batch: { size: 100 } }))} msg/s (batches of 100)`,
+  );
+}
+
+if (require.main === module) {
+  run().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
