@@ -27,7 +27,7 @@ export interface PlcProgramOptions {
   readonly ackTimeoutMs?: number;
   /** How long it waits for ACK to fall after clearing REQ before it goes on anyway (default 2000). */
   readonly ackClearTimeoutMs?: number;
-  /** Scan time: how often the program looks at ACK (default 1 ms). */
+  /** Scan time: how often the program looks at ACK (default 1 ms; 0 = every turn of the event loop). */
   readonly scanMs?: number;
   readonly signal?: AbortSignal;
   /** Called after each transaction with its sequence number and the result (ACK word or result word). */
@@ -43,7 +43,7 @@ export interface PlcProgramResult {
   readonly stuckAcks: number;
 }
 
-const scan = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const scan = (ms: number): Promise<void> => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
 
 function isHigh(v: number | boolean): boolean {
   return typeof v === "boolean" ? v : v !== 0;

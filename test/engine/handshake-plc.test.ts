@@ -1,0 +1,468 @@
+import "should";
+import { ManualClock } from "../../lib/engine/clock";
+import {
+  type HandshakeError,
+  type HandshakeMessage,
+  PlcHandshakeGroup,
+  type PlcHandshakeOptions,
+  type SequenceEvent,
+  type TransactionReport,
+} from "../../lib/engine/handshake-plc";
+import { runPlcProgram } from "../../lib/engine/handshake-sim-program";
+import { type RequestSender } from "../../lib/engine/poller";
+import { compileTagTable } from "../../lib/engine/tag-table";
+import { type Command } from "../../lib/mc/commands";
+import { McConnectionError, McEndCodeError } from "../../lib/mc/errors";
+import { LOCAL_ROUTE } from "../../lib/mc/frame";
+import { parseTag } from "../../lib/mc/tags";
+import { FieldReader, FieldWriter } from "../../lib/mc/wire";
+import { PlcPool } from "../../lib/pool/pool";
+import { DeviceMemory, PlcSimulator, handleRequest } from "../../lib/simulator";
+import { delay, until } from "../helpers/scripted-peer";
+
+const FORMAT = { encoding: "binary", series: "ql" } as const;
+const TAG_OPTIONS = { series: "ql", encoding: "binary" } as const;
+const tag = (a: string) => parseTag(a, TAG_OPTIONS);
+const WRITE_COMMANDS = new Set([0x1401, 0x1402, 0x1406]);
+const READ_COMMANDS = new Set([0x0401, 0x0403, 0x0406]);
+const DEVICE_M = 0x90;
+
+/** A read that is not the REQ watch (REQ is M100, read alone by 0401; its device code is data[3]). */
+function isDataRead(command: number, data: Buffer): boolean {
+  return READ_COMMANDS.has(command) && !(command === 0x0401 && data[3] === DEVICE_M);
+}
+
+/** A PLC answered in-process by the simulator's request handler: no sockets, so a ManualClock rules time. */
+class MemoryPlc implements RequestSender {
+  readonly name = "mem";
+  readonly memory = new DeviceMemory();
+  private readonly ctx = {
+    memory: this.memory,
+    series: "ql" as const,
+    zrHex: false,
+    model: "Q03UDVCPU",
+    modelCode: 0x366,
+    onlineChangeDisabled: false,
+    cpuState: "run" as const,
+  };
+  /** Return an error to fail a command (`data`: its request data, binary). */
+  failWith?: (command: number, data: Buffer) => Error | undefined;
+  writes = 0;
+
+  async request<T>(cmd: Command<T>): Promise<T> {
+    const w = new FieldWriter(FORMAT);
+    cmd.write(w);
+    const forced = this.failWith?.(cmd.command, w.toBuffer());
+    if (forced) throw forced;
+    if (WRITE_COMMANDS.has(cmd.command)) this.writes++;
+    const res = handleRequest(this.ctx, { frame: "3E", encoding: "binary" }, {
+      serial: 0,
+      route: LOCAL_ROUTE,
+      timer: 0,
+      command: cmd.command,
+      subcommand: cmd.subcommand,
+      data: w.toBuffer(),
+    });
+    if (res.endCode !== 0) throw new McEndCodeError(res.endCode, "mem: ");
+    return cmd.read(new FieldReader(res.data, FORMAT));
+  }
+}
+
+function record(group: PlcHandshakeGroup) {
+  const data: HandshakeMessage[] = [];
+  const errors: HandshakeError[] = [];
+  const sequences: SequenceEvent[] = [];
+  const transactions: TransactionReport[] = [];
+  group.on("data", (m: HandshakeMessage) => data.push(m));
+  group.on("handshake-error", (e: HandshakeError) => errors.push(e));
+  group.on("sequence", (e: SequenceEvent) => sequences.push(e));
+  group.on("transaction", (t: TransactionReport) => transactions.push(t));
+  return { data, errors, sequences, transactions };
+}
+
+describe("PlcHandshakeGroup on a ManualClock", function () {
+  let clock: ManualClock;
+  let plc: MemoryPlc;
+  let group: PlcHandshakeGroup;
+
+  function make(extra: Partial<PlcHandshakeOptions> = {}) {
+    clock = new ManualClock();
+    plc = new MemoryPlc();
+    plc.memory.writeWords("D", 200, [11, 22]);
+    group = new PlcHandshakeGroup({
+      name: "hs",
+      plc,
+      format: FORMAT,
+      table: compileTagTable([{ name: "a", address: "D200" }, { name: "b", address: "D201" }], TAG_OPTIONS, FORMAT),
+      req: tag("M100"),
+      ack: tag("D10"),
+      okValue: 1,
+      ngValue: 9,
+      watchMs: 100,
+      stepTimeoutMs: 1000,
+      reqClearTimeoutMs: 2000,
+      clock,
+      ...extra,
+    });
+    return record(group);
+  }
+
+  afterEach(async () => {
+    await group?.stop();
+  });
+
+  it("runs REQ → read → ACK → wait for REQ clear → clear ACK, reacting to the rising edge only", async () => {
+    const r = make();
+    group.start();
+    await clock.advance(250);
+    r.data.length.should.equal(0);
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    r.data.length.should.equal(1);
+    (r.data[0]!.payload as object).should.eql({ a: 11, b: 22 });
+    r.data[0]!.handshake!.transactionId.should.be.a.String();
+    plc.memory.get("D10").should.equal(1, "ACK holds the OK code");
+    await clock.advance(500);
+    plc.memory.get("D10").should.equal(1, "ACK stays while REQ is high");
+    r.data.length.should.equal(1, "a REQ that stays high is not a new transaction");
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.get("D10").should.equal(0, "ACK cleared after REQ fell");
+    r.transactions.should.have.length(1);
+    r.transactions[0]!.should.containEql({ verdict: "ok", completed: true, delivered: true });
+    group.status().should.containEql({ transactions: 1, ok: 1, ng: 0, completed: 1, trigger: "plc" });
+  });
+
+  it("REQ already high at start is ignored until it falls (default)", async () => {
+    const r = make();
+    plc.memory.set("M100", true);
+    group.start();
+    await clock.advance(1000);
+    r.data.length.should.equal(0);
+    group.status().reqHighIgnored!.should.equal(1);
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    r.data.length.should.equal(1);
+  });
+
+  it("REQ already high at start is handled when reqHighAtStart is handle", async () => {
+    const r = make({ reqHighAtStart: "handle" });
+    plc.memory.set("M100", true);
+    group.start();
+    await clock.advance(10);
+    r.data.length.should.equal(1);
+    plc.memory.get("D10").should.equal(1);
+  });
+
+  it("PLC never clears REQ: time-out error, counted; no replay; ACK cleared once REQ finally falls", async () => {
+    const r = make();
+    group.start();
+    await clock.advance(100);
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    await clock.advance(2100);
+    r.errors.map((e) => [e.step, e.code]).should.eql([["req-clear", "HANDSHAKE_TIMEOUT"]]);
+    r.errors[0]!.message.should.match(/did not clear REQ M100 within 2000 ms/);
+    (group.status().timeouts as Record<string, number>).reqClear!.should.equal(1);
+    group.status().state.should.equal("error");
+    await clock.advance(5000);
+    r.data.length.should.equal(1, "a stuck REQ never starts another transaction");
+    plc.memory.get("D10").should.equal(1);
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.get("D10").should.equal(0);
+    group.status().state.should.equal("running");
+  });
+
+  it("a failed read writes the NG code, sends no data, and still completes the sequence", async () => {
+    const r = make();
+    group.start();
+    await clock.advance(100);
+    // Data reads (on D) fail, REQ reads (on M) do not. The planner retries tags one by one, so the
+    // failure must last for the whole transaction, not just one request.
+    plc.failWith = (c, data) => (isDataRead(c, data) ? new McEndCodeError(0x4031, "mem: ") : undefined);
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    r.data.length.should.equal(0);
+    r.errors.map((e) => e.step).should.eql(["read"]);
+    plc.memory.get("D10").should.equal(9, "NG code written");
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.get("D10").should.equal(0);
+    plc.failWith = undefined;
+    r.transactions[0]!.should.containEql({ verdict: "ng", completed: true, delivered: false });
+    group.status().should.containEql({ ng: 1, readFailures: 1 });
+  });
+
+  it("ack after downstream: OK only after accept(); reject() and the time-out write NG", async () => {
+    const r = make({ ackAfterDownstream: true, downstreamTimeoutMs: 500 });
+    group.start();
+    const cycle = async (answer: (id: string) => void): Promise<number | boolean> => {
+      plc.memory.set("M100", true);
+      await clock.advance(100);
+      const id = r.data[r.data.length - 1]!.handshake!.transactionId;
+      r.data[r.data.length - 1]!.handshake!.awaitingAck.should.be.true();
+      plc.memory.get("D10").should.equal(0, "nothing acknowledged before downstream answers");
+      answer(id);
+      await clock.advance(600);
+      const ack = plc.memory.get("D10");
+      plc.memory.set("M100", false);
+      await clock.advance(100);
+      return ack;
+    };
+    (await cycle((id) => group.accept(id).should.be.true())).should.equal(1);
+    (await cycle((id) => group.reject(id, "disk full").should.be.true())).should.equal(9);
+    (await cycle(() => undefined)).should.equal(9);
+    group.accept("not-a-transaction").should.be.false();
+    r.errors.map((e) => [e.step, e.code]).should.eql([
+      ["downstream", "HANDSHAKE_REJECTED"],
+      ["downstream", "HANDSHAKE_TIMEOUT"],
+    ]);
+    (group.status().timeouts as Record<string, number>).downstream!.should.equal(1);
+  });
+
+  it("bit ACK with a result word: result first, then the bit; NG sets the result and the bit", async () => {
+    const r = make({ ack: tag("M101"), result: tag("D11"), okValue: 1, ngValue: 2 });
+    const order: string[] = [];
+    const inner = plc.request.bind(plc);
+    plc.request = <T>(cmd: Command<T>) => {
+      if (WRITE_COMMANDS.has(cmd.command)) order.push(cmd.subcommand === 1 ? "bit" : "word");
+      return inner(cmd);
+    };
+    group.start();
+    plc.memory.set("M100", true);
+    await clock.advance(200);
+    plc.memory.get("M101").should.be.true();
+    plc.memory.get("D11").should.equal(1);
+    order.should.eql(["word", "bit"]);
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.get("M101").should.be.false();
+    plc.memory.get("D11").should.equal(0);
+    r.transactions.length.should.equal(1);
+  });
+
+  it("sequence word: lost transactions and repeats are reported; a repeat is acknowledged but not resent", async () => {
+    const r = make({ sequence: tag("D50") });
+    group.start();
+    const send = async (seq: number) => {
+      plc.memory.set("D50", seq);
+      plc.memory.set("M100", true);
+      await clock.advance(100);
+      plc.memory.get("D10").should.equal(1);
+      plc.memory.set("M100", false);
+      await clock.advance(100);
+    };
+    await send(1);
+    await send(2);
+    await send(2);
+    await send(5);
+    r.data.map((m) => m.handshake!.sequence).should.eql([1, 2, 5]);
+    r.data.map((m) => m.handshake!.sequenceCheck).should.eql(["first", "ok", "lost"]);
+    r.sequences.map((s) => [s.kind, s.sequence]).should.eql([
+      ["repeated", 2],
+      ["lost", 5],
+    ]);
+    (group.status().sequence as Record<string, number>).should.containEql({ lost: 2, repeated: 1, last: 5 });
+    Object.keys(r.data[0]!.payload as object).should.eql(["a", "b"], "the sequence word is not a payload tag");
+  });
+
+  it("ACK write failure: reported, then waits for REQ to fall and clears ACK; no replay meanwhile", async () => {
+    const r = make();
+    group.start();
+    await clock.advance(100);
+    plc.failWith = (c) => (WRITE_COMMANDS.has(c) ? new McEndCodeError(0x0055, "mem: ") : undefined);
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    r.errors.map((e) => e.step).should.eql(["ack"]);
+    r.errors[0]!.message.should.match(/online change is disabled/);
+    await clock.advance(1000);
+    r.data.length.should.equal(1);
+    plc.failWith = undefined;
+    plc.memory.set("D10", 1); // as if the PLC had seen a late ACK
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.get("D10").should.equal(0);
+    group.status().should.containEql({ ackWriteFailures: 1, failed: 1 });
+  });
+
+  it("a lost connection makes REQ unknown: a REQ high after reconnect is ignored until it falls", async () => {
+    const r = make();
+    group.start();
+    await clock.advance(100);
+    plc.failWith = () => new McConnectionError("MC_CONNECTION_LOST", "mem: connection lost");
+    await clock.advance(300);
+    r.errors.every((e) => e.step === "watch").should.be.true();
+    plc.memory.set("M100", true);
+    plc.failWith = undefined;
+    await clock.advance(300);
+    r.data.length.should.equal(0);
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    r.data.length.should.equal(1);
+  });
+
+  it("stop() during the downstream wait writes nothing and ends every timer", async () => {
+    make({ ackAfterDownstream: true });
+    group.start();
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    const writes = plc.writes;
+    await group.stop();
+    plc.writes.should.equal(writes);
+    clock.pendingTimers.should.equal(0);
+  });
+
+  it("refuses ACK on a bit of a word, a bad REQ and a too short watch interval", () => {
+    const base = {
+      name: "x",
+      plc: new MemoryPlc(),
+      format: FORMAT,
+      table: compileTagTable([{ name: "a", address: "D0" }], TAG_OPTIONS, FORMAT),
+    };
+    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("D1.0") })).should.throw(/cannot write atomically/);
+    (() => new PlcHandshakeGroup({ ...base, req: tag("D0:float32"), ack: tag("M1") })).should.throw(/REQ D0:float32 must be a bit/);
+    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("M1"), watchMs: 5 })).should.throw(/at least 10 ms/);
+    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("D1"), okValue: 0 })).should.throw(/OK value must not be 0/);
+  });
+});
+
+describe("PlcHandshakeGroup against the simulator", function () {
+  this.timeout(60_000);
+  let sim: PlcSimulator;
+  let pool: PlcPool;
+  let group: PlcHandshakeGroup | undefined;
+  let abort: AbortController;
+
+  beforeEach(async () => {
+    abort = new AbortController();
+    sim = new PlcSimulator();
+    await sim.start();
+    pool = new PlcPool({
+      name: "sim",
+      client: { host: "127.0.0.1", port: sim.port, requestTimeoutMs: 300, connectTimeoutMs: 300 },
+      backoff: { initialMs: 20, maxMs: 100 },
+      demotion: { failures: 0 },
+    });
+    pool.register("test");
+  });
+
+  afterEach(async () => {
+    abort.abort();
+    await group?.stop();
+    group = undefined;
+    pool.close();
+    await sim.stop();
+  });
+
+  function make(extra: Partial<PlcHandshakeOptions> = {}) {
+    group = new PlcHandshakeGroup({
+      name: "hs",
+      plc: pool,
+      format: pool.format,
+      table: compileTagTable(
+        [
+          { name: "part", address: "D200:int32" },
+          { name: "ok", address: "M300" },
+        ],
+        TAG_OPTIONS,
+        pool.format,
+      ),
+      req: tag("M100"),
+      ack: tag("D10"),
+      sequence: tag("D12"),
+      watchMs: 10,
+      stepTimeoutMs: 1000,
+      reqClearTimeoutMs: 1000,
+      ...extra,
+    });
+    return record(group);
+  }
+
+  /** Starts the group and waits for its first look at REQ, so the PLC program's first REQ is an edge. */
+  async function start(): Promise<void> {
+    group!.start();
+    await until(() => group!.status().phase === "waiting for REQ", 2000, "the first REQ read");
+  }
+
+  const writeData = (seq: number): void => {
+    sim.memory.writeWords("D", 200, [(seq * 1000) & 0xffff, (seq * 1000) >>> 16]);
+    sim.memory.set("M300", seq % 2 === 1);
+  };
+
+  it("1 000 transactions in a row: each delivered once and acknowledged exactly once", async () => {
+    const r = make();
+    await start();
+    const count = 1000;
+    const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", writeData, count, ackTimeoutMs: 2000, scanMs: 0, signal: abort.signal });
+    await until(() => r.transactions.length === count, 2000, "the last transaction to complete");
+    program.retries.should.equal(0);
+    program.stuckAcks.should.equal(0);
+    r.data.map((m) => m.handshake!.sequence).should.eql(Array.from({ length: count }, (_, i) => i + 1));
+    r.data.every((m, i) => (m.payload as { part: number }).part === (i + 1) * 1000).should.be.true();
+    [...program.acks.values()].every((acks) => acks.length === 1 && acks[0] === 1).should.be.true();
+    program.acks.size.should.equal(count);
+    r.errors.should.eql([]);
+    group!.status().should.containEql({ transactions: count, ok: count, completed: count, delivered: count });
+  });
+
+  it("read failure in the simulator writes the NG code to the PLC", async () => {
+    const r = make();
+    let failing = true;
+    // Fail only the data read (it includes D200), never the REQ watch.
+    sim.failWhen((req) => (failing && isDataRead(req.command, req.data) ? 0x4031 : undefined));
+    await start();
+    const results: number[] = [];
+    await runPlcProgram({
+      memory: sim.memory,
+      req: "M100",
+      ack: "D10",
+      sequence: "D12",
+      writeData,
+      count: 2,
+      signal: abort.signal,
+      onDone: (_s, res) => {
+        results.push(res);
+        failing = false;
+      },
+    });
+    results.should.eql([2, 1]);
+    r.errors.map((e) => e.step).should.eql(["read"]);
+  });
+
+  it("ACK write fails, the PLC retries: delivered once, acknowledged on the retry", async () => {
+    const r = make({ reqClearTimeoutMs: 500 });
+    let failWrites = 1;
+    sim.failWhen((req) => (WRITE_COMMANDS.has(req.command) && failWrites-- > 0 ? 0xc05b : undefined));
+    await start();
+    const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", writeData, count: 3, ackTimeoutMs: 300, signal: abort.signal });
+    program.retries.should.equal(1);
+    r.data.map((m) => m.handshake!.sequence).should.eql([1, 2, 3]);
+    r.sequences.map((s) => [s.kind, s.sequence]).should.eql([["repeated", 1]]);
+    [...program.acks.values()].map((a) => a.length).should.eql([1, 1, 1]);
+    group!.status().should.containEql({ ackWriteFailures: 1 });
+  });
+
+  it("PLC disconnect in the middle of a transaction, then recovery: nothing lost, nothing twice", async () => {
+    const r = make();
+    group!.on("data", (m: HandshakeMessage) => {
+      if (m.handshake!.sequence !== 5) return;
+      sim.refuseConnections(true);
+      sim.dropConnections();
+      setTimeout(() => sim.refuseConnections(false), 300);
+    });
+    await start();
+    const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", writeData, count: 10, ackTimeoutMs: 800, signal: abort.signal });
+    r.data.map((m) => m.handshake!.sequence).should.eql([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    program.retries.should.be.aboveOrEqual(1);
+    [...program.acks.values()].every((a) => a.length === 1 && a[0] === 1).should.be.true();
+    r.errors.some((e) => e.step === "ack").should.be.true();
+    r.sequences.map((s) => s.kind).should.eql(["repeated"]);
+    await delay(50);
+    group!.status().state.should.equal("running");
+  });
+});
