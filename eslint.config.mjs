@@ -12,10 +12,35 @@ export default tseslint.config(
     },
   },
   {
+    // Node-RED node constructors are plain functions; `const node = this` is the documented pattern.
+    files: ["nodes/**/*.ts"],
+    rules: { "@typescript-eslint/no-this-alias": "off" },
+  },
+  {
+    files: ["nodes/editor/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: {
+        window: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        RED: "readonly",
+        $: "readonly",
+      },
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
+    ignores: ["nodes/editor/**"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly", console: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        __dirname: "readonly",
+        process: "readonly",
+        console: "readonly",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -9,7 +9,9 @@ import { type TagOptions, validateTag } from "../lib/mc/tags";
 const registered = new WeakSet<object>();
 
 export function tagOptionsFromQuery(q: Record<string, unknown>): TagOptions {
-  const series = ["ql", "iqr", "iqf"].includes(String(q.series)) ? (String(q.series) as TagOptions["series"]) : "ql";
+  const series = ["ql", "iqr", "iqf"].includes(String(q.series))
+    ? (String(q.series) as TagOptions["series"])
+    : "ql";
   return {
     series,
     encoding: q.encoding === "ascii" ? "ascii" : "binary",

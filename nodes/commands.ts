@@ -9,7 +9,12 @@ export interface InputCommand {
 
 export function commandOf(msg: NodeMessage): InputCommand | undefined {
   const payload = msg.payload as Record<string, unknown> | undefined;
-  if (payload && typeof payload === "object" && !Array.isArray(payload) && typeof payload.command === "string") {
+  if (
+    payload &&
+    typeof payload === "object" &&
+    !Array.isArray(payload) &&
+    typeof payload.command === "string"
+  ) {
     return { command: payload.command.trim().toLowerCase(), args: payload };
   }
   if (typeof msg.topic === "string" && msg.topic.trim() !== "") {
@@ -20,7 +25,10 @@ export function commandOf(msg: NodeMessage): InputCommand | undefined {
 
 /** Interval in ms from `{interval: 500}`, `{interval: "2s"}`, a bare number (ms) or "500ms"/"1.5s"/"2min"/"1h". */
 export function intervalFrom(args: unknown): number {
-  const raw = args && typeof args === "object" && !Array.isArray(args) ? (args as Record<string, unknown>).interval : args;
+  const raw =
+    args && typeof args === "object" && !Array.isArray(args)
+      ? (args as Record<string, unknown>).interval
+      : args;
   if (typeof raw === "number") return raw;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(String(raw ?? ""));
   if (!m) return Number.NaN;

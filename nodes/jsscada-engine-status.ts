@@ -34,10 +34,13 @@ export = function (RED: NodeAPI): void {
     if (!Number.isFinite(seconds) || seconds < 0) {
       node.error(`interval must be a number of seconds ≥ 0 (0 = off), got "${config.interval}"`);
     } else if (seconds > 0) {
-      timer = setInterval(() => {
-        node.send({ topic: "status", payload: engine.status(), statusCode: 200 } as NodeMessage);
-        show();
-      }, Math.max(50, seconds * 1000));
+      timer = setInterval(
+        () => {
+          node.send({ topic: "status", payload: engine.status(), statusCode: 200 } as NodeMessage);
+          show();
+        },
+        Math.max(50, seconds * 1000),
+      );
     }
     show();
 

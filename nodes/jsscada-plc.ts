@@ -10,7 +10,6 @@ import { poolOptionsFrom } from "./plc-options";
 import { engineFor } from "./runtime";
 import type { PlcNode, PlcNodeDef } from "./types";
 
-
 export = function (RED: NodeAPI): void {
   function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {
     RED.nodes.createNode(this, config);

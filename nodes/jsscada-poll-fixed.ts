@@ -32,17 +32,21 @@ export = function (RED: NodeAPI): void {
     const refuse = (reason: string): void => {
       node.error(reason);
       node.status(STATUS.error(short(reason)));
-      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(reason)));
+      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
+        done(new Error(reason)),
+      );
     };
     if (!plcNode) return refuse(`group ${groupName}: no PLC configured`);
-    if (!plcNode.pool) return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
+    if (!plcNode.pool)
+      return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
     const pool = plcNode.pool;
 
     const intervalMs = num(config.interval, 1000) * (UNIT_MS[config.intervalUnit] ?? 1);
     if (!Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS) {
       return refuse(`group ${groupName}: interval must be at least ${MIN_INTERVAL_MS} ms`);
     }
-    const compile = (rows: readonly TagDefinition[]) => compileTagTable(rows, plcNode.tagOptions, pool.format);
+    const compile = (rows: readonly TagDefinition[]) =>
+      compileTagTable(rows, plcNode.tagOptions, pool.format);
     let table;
     try {
       table = compile(config.tags ?? []);
@@ -56,7 +60,10 @@ export = function (RED: NodeAPI): void {
       plc: pool,
       table,
       intervalMs,
-      output: { format: config.payloadFormat === "array" ? "array" : "object", changedOnly: Boolean(config.changedOnly) },
+      output: {
+        format: config.payloadFormat === "array" ? "array" : "object",
+        changedOnly: Boolean(config.changedOnly),
+      },
     });
     try {
       engine.registerGroup(group);
@@ -72,7 +79,9 @@ export = function (RED: NodeAPI): void {
       for (const origin of m.triggers) node.send([Object.assign(origin as NodeMessage, fields), null]);
       const bad = m.badTags.length;
       const text = `${m.polling.tags} tags · ${Math.round(m.polling.durationMs)} ms`;
-      status.set(bad > 0 ? STATUS.degraded(`${bad} bad tag${bad > 1 ? "s" : ""} · ${text}`) : STATUS.polling(text));
+      status.set(
+        bad > 0 ? STATUS.degraded(`${bad} bad tag${bad > 1 ? "s" : ""} · ${text}`) : STATUS.polling(text),
+      );
       for (const { tag, error } of m.badTags) {
         const key = `tag:${tag}:${error.message}`;
         const decision = logLimiter.check(key);
@@ -146,7 +155,9 @@ export = function (RED: NodeAPI): void {
           case "interval": {
             const ms = intervalFrom(cmd?.args);
             if (!Number.isFinite(ms) || ms < MIN_INTERVAL_MS) {
-              throw new Error(`interval must be a number of ms ≥ ${MIN_INTERVAL_MS} (or "2s", "1min"), got ${JSON.stringify(cmd?.args)}`);
+              throw new Error(
+                `interval must be a number of ms ≥ ${MIN_INTERVAL_MS} (or "2s", "1min"), got ${JSON.stringify(cmd?.args)}`,
+              );
             }
             group.setInterval(ms);
             return reply({ command: "interval", ok: true, intervalMs: ms });

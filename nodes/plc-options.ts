@@ -56,4 +56,3 @@ export function poolOptionsFrom(config: PlcNodeDef): PoolOptions | string {
   }
   return options;
 }
-

@@ -41,5 +41,8 @@ export function num(value: unknown, fallback: number): number {
 
 /** `${NAME}` anywhere in a string, from the environment (Node-RED substitutes only whole values). */
 export function substituteEnv(value: string): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => process.env[name] ?? whole);
+  return value.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (whole, name: string) => process.env[name] ?? whole,
+  );
 }

@@ -9,7 +9,7 @@ fs.mkdirSync(out, { recursive: true });
 for (const file of fs.readdirSync(path.join(root, "nodes"))) {
   if (file.endsWith(".html")) fs.copyFileSync(path.join(root, "nodes", file), path.join(out, file));
 }
-for (const dir of ["nodes/locales", "icons"]) {
+for (const dir of ["nodes/locales", "nodes/editor", "icons"]) {
   const src = path.join(root, dir);
   if (fs.existsSync(src)) fs.cpSync(src, path.join(out, path.basename(dir)), { recursive: true });
 }

@@ -168,7 +168,9 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     const outcome = await pollOnce(table, this.plc, this.name);
     // stop() gave up waiting for this cycle: its late result must not leave a stopped node.
     if (ctx.signal.aborted) return;
-    const readings = this.output.changedOnly ? this.changes.filter(outcome.readings, ctx.manual) : outcome.readings;
+    const readings = this.output.changedOnly
+      ? this.changes.filter(outcome.readings, ctx.manual)
+      : outcome.readings;
     if (this.output.changedOnly && readings.length === 0) return;
     const durationMs = (this.clock?.now() ?? performance.now()) - monoStart;
     const message: GroupMessage = {

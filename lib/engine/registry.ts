@@ -19,7 +19,12 @@ export interface GroupStatus {
   readonly errors: number;
   /** Percent, 0–100, one decimal; 100 before the first poll. */
   readonly successRate: number;
-  readonly pollTime: { readonly last: number; readonly avg: number; readonly max: number; readonly p99: number };
+  readonly pollTime: {
+    readonly last: number;
+    readonly avg: number;
+    readonly max: number;
+    readonly p99: number;
+  };
   readonly overruns: number;
   readonly lastError?: string;
   readonly lastErrorAt?: string;
@@ -126,7 +131,9 @@ export class Engine {
   registerGroup(group: ManagedGroup): void {
     const existing = this.groups.get(group.name);
     if (existing && existing !== group) {
-      throw new DuplicateNameError(`a polling group named "${group.name}" already exists; group names must be unique`);
+      throw new DuplicateNameError(
+        `a polling group named "${group.name}" already exists; group names must be unique`,
+      );
     }
     this.groups.set(group.name, group);
   }
@@ -215,12 +222,18 @@ export class Engine {
         return ok(this.status());
       case "start-all": {
         const result = this.startAll();
-        return result.started.length === 0 && result.refused.length > 0 ? { statusCode: 429, payload: result } : ok(result);
+        return result.started.length === 0 && result.refused.length > 0
+          ? { statusCode: 429, payload: result }
+          : ok(result);
       }
       case "stop-all": {
         const running = [...this.groups.values()].filter((g) => g.running);
         await Promise.all(running.map((g) => g.stop()));
-        return ok({ success: true, message: `stopped ${running.length} groups`, stopped: running.map((g) => g.name) });
+        return ok({
+          success: true,
+          message: `stopped ${running.length} groups`,
+          stopped: running.map((g) => g.name),
+        });
       }
       case "enable-plc":
       case "disable-plc": {
@@ -228,7 +241,11 @@ export class Engine {
         if (!plc) return fail(404, `PLC "${name ?? ""}" not found`);
         if (command === "enable-plc") plc.enable();
         else plc.disable();
-        return ok({ success: true, message: `PLC "${plc.name}" ${plc.enabled ? "enabled" : "disabled"}`, plc: plc.snapshot() });
+        return ok({
+          success: true,
+          message: `PLC "${plc.name}" ${plc.enabled ? "enabled" : "disabled"}`,
+          plc: plc.snapshot(),
+        });
       }
       default:
         return this.runOnGroup(command, name);

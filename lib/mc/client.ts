@@ -8,7 +8,14 @@ import { type Command } from "./commands";
 import * as commands from "./commands";
 import { type Series } from "./devices";
 import { McConnectionError, McEndCodeError, McError, McProtocolError, McTimeoutError } from "./errors";
-import { type FrameFormat, type FrameType, LOCAL_ROUTE, type Route, decodeResponse, encodeRequest } from "./frame";
+import {
+  type FrameFormat,
+  type FrameType,
+  LOCAL_ROUTE,
+  type Route,
+  decodeResponse,
+  encodeRequest,
+} from "./frame";
 import { type Transport, type TransportKind, openTransport } from "./transport";
 import { type Encoding, FieldReader, FieldWriter, type WireFormat } from "./wire";
 
@@ -108,7 +115,13 @@ export class McClient extends EventEmitter {
     this._state = "connecting";
     const attempt = openTransport(
       this.opts.transport,
-      { host: this.opts.host, port: this.opts.port, format: this.format, connectTimeoutMs: this.opts.connectTimeoutMs, label: this.label },
+      {
+        host: this.opts.host,
+        port: this.opts.port,
+        format: this.format,
+        connectTimeoutMs: this.opts.connectTimeoutMs,
+        label: this.label,
+      },
       { onFrame: (f) => this.onFrame(f), onEnd: (e) => this.onTransportEnd(e) },
     ).then(
       (t) => {
@@ -165,7 +178,11 @@ export class McClient extends EventEmitter {
   }
 
   private pump(): void {
-    while (this._state === "connected" && this.queue.length > 0 && this.inFlight.size < this.opts.maxInFlight) {
+    while (
+      this._state === "connected" &&
+      this.queue.length > 0 &&
+      this.inFlight.size < this.opts.maxInFlight
+    ) {
       const p = this.queue.shift()!;
       let frame: Buffer;
       try {
@@ -217,7 +234,8 @@ export class McClient extends EventEmitter {
       try {
         const r = new FieldReader(res.data, this.format);
         const value = p.cmd.read(r);
-        if (r.remaining !== 0) throw new McProtocolError(`${p.cmd.name}: ${r.remaining} unexpected trailing bytes`);
+        if (r.remaining !== 0)
+          throw new McProtocolError(`${p.cmd.name}: ${r.remaining} unexpected trailing bytes`);
         this.finish(p, undefined, value);
       } catch (err) {
         const e = err instanceof McError ? err : new McProtocolError(String(err));
@@ -232,7 +250,9 @@ export class McClient extends EventEmitter {
   private onTimeout(p: Pending): void {
     if (!this.inFlight.has(p.serial) || this.inFlight.get(p.serial) !== p) return;
     this.inFlight.delete(p.serial);
-    const err = new McTimeoutError(`${this.label}: ${p.cmd.name} timed out after ${this.opts.requestTimeoutMs} ms`);
+    const err = new McTimeoutError(
+      `${this.label}: ${p.cmd.name} timed out after ${this.opts.requestTimeoutMs} ms`,
+    );
     this.finish(p, err);
     if (this.opts.frame === "3E") {
       // A 3E answer carries no id: a late answer would be taken for the next request's. Start over.
@@ -269,7 +289,8 @@ export class McClient extends EventEmitter {
     const durationMs = p.sentAt ? performance.now() - p.sentAt : 0;
     if (error) p.reject(error);
     else p.resolve(value);
-    if (this.listenerCount("request") > 0) this.emit("request", { command: p.cmd.name, durationMs, error } satisfies RequestInfo);
+    if (this.listenerCount("request") > 0)
+      this.emit("request", { command: p.cmd.name, durationMs, error } satisfies RequestInfo);
   }
 
   // Convenience wrappers over the command set.

@@ -63,7 +63,11 @@ export function batchReadBits(format: WireFormat, ref: DeviceRef, points: number
   };
 }
 
-export function batchWriteWords(format: WireFormat, ref: DeviceRef, values: ArrayLike<number>): Command<void> {
+export function batchWriteWords(
+  format: WireFormat,
+  ref: DeviceRef,
+  values: ArrayLike<number>,
+): Command<void> {
   checkPoints(values.length, "batch write");
   return {
     name: "batch write (words)",

@@ -85,9 +85,10 @@ const BY_ASCII = new Map(DEVICES.filter((d) => d.asciiQL).map((d) => [d.asciiQL,
 const BY_ASCII_IQR = new Map(DEVICES.map((d) => [asciiCodeIQR(d), d]));
 
 /** Device names longest first, so "LSTN" is matched before "L" when parsing an address. */
-export const DEVICE_NAMES_LONGEST_FIRST: readonly string[] = [...BY_NAME.keys(), ...Object.keys(ALIASES)].sort(
-  (a, b) => b.length - a.length,
-);
+export const DEVICE_NAMES_LONGEST_FIRST: readonly string[] = [
+  ...BY_NAME.keys(),
+  ...Object.keys(ALIASES),
+].sort((a, b) => b.length - a.length);
 
 export function deviceByName(name: string): Device | undefined {
   const upper = name.toUpperCase();

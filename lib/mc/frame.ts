@@ -62,7 +62,14 @@ function hex(v: number, digits: number): string {
   return v.toString(16).toUpperCase().padStart(digits, "0");
 }
 
-function encode(fmt: FrameFormat, side: Side, serial: number, route: Route, fields: number[], data: Buffer): Buffer {
+function encode(
+  fmt: FrameFormat,
+  side: Side,
+  serial: number,
+  route: Route,
+  fields: number[],
+  data: Buffer,
+): Buffer {
   // fields: the 2-byte values after the length (timer, command, subcommand) or (end code).
   const sub = SUBHEADER[side][fmt.frame];
   if (fmt.encoding === "binary") {
@@ -193,9 +200,12 @@ export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number |
   const expected = SUBHEADER[side][fmt.frame];
   const subLen = ascii ? 4 : 2;
   const have = Math.min(buf.length, subLen);
-  const want = ascii ? Buffer.from(hex(expected, 4), "latin1") : Buffer.from([expected >> 8, expected & 0xff]);
+  const want = ascii
+    ? Buffer.from(hex(expected, 4), "latin1")
+    : Buffer.from([expected >> 8, expected & 0xff]);
   for (let i = 0; i < have; i++) {
-    if (buf[i] !== want[i]) throw new McProtocolError(`garbage where a ${fmt.frame} ${fmt.encoding} ${side} was expected`);
+    if (buf[i] !== want[i])
+      throw new McProtocolError(`garbage where a ${fmt.frame} ${fmt.encoding} ${side} was expected`);
   }
   const head = headerLength(fmt);
   if (buf.length < head) return undefined;

@@ -30,13 +30,20 @@ export interface TransportOptions {
   readonly label: string;
 }
 
-export function openTransport(kind: TransportKind, opts: TransportOptions, events: TransportEvents): Promise<Transport> {
+export function openTransport(
+  kind: TransportKind,
+  opts: TransportOptions,
+  events: TransportEvents,
+): Promise<Transport> {
   return kind === "udp" ? openUdp(opts, events) : openTcp(opts, events);
 }
 
 function connectError(err: NodeJS.ErrnoException, label: string): McError {
   if (err.code === "ECONNREFUSED") {
-    return new McConnectionError("MC_CONNECTION_REFUSED", `${label}: connection refused (port busy or PLC down)`);
+    return new McConnectionError(
+      "MC_CONNECTION_REFUSED",
+      `${label}: connection refused (port busy or PLC down)`,
+    );
   }
   if (err.code === "ETIMEDOUT") return new McTimeoutError(`${label}: connect timed out`);
   return new McConnectionError("MC_CONNECTION_LOST", `${label}: ${err.code ?? ""} ${err.message}`.trim());
@@ -63,7 +70,11 @@ function openTcp(opts: TransportOptions, events: TransportEvents): Promise<Trans
     );
     socket.setNoDelay(true);
     socket.on("error", (err: NodeJS.ErrnoException) =>
-      end(open ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`) : connectError(err, opts.label)),
+      end(
+        open
+          ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`)
+          : connectError(err, opts.label),
+      ),
     );
     socket.on("close", () =>
       end(new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: connection closed by the PLC`)),
@@ -120,7 +131,11 @@ function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Trans
       opts.connectTimeoutMs,
     );
     socket.on("error", (err: NodeJS.ErrnoException) =>
-      end(open ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`) : connectError(err, opts.label)),
+      end(
+        open
+          ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`)
+          : connectError(err, opts.label),
+      ),
     );
     socket.on("message", (msg: Buffer) => {
       // A datagram that is not exactly one frame is dropped, not fatal: UDP has no stream to desync,

@@ -107,7 +107,8 @@ export class FieldWriter {
       this.u32(number);
       this.u16(device.code);
     } else {
-      if (number > 0xffffff) throw new McAddressError(`${device.name}${number} exceeds 3-byte device numbers`);
+      if (number > 0xffffff)
+        throw new McAddressError(`${device.name}${number} exceeds 3-byte device numbers`);
       this.ensure(4);
       this.buf.writeUIntLE(number, this.pos, 3);
       this.buf[this.pos + 3] = device.code;

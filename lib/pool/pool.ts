@@ -30,7 +30,8 @@ export interface PoolOptions {
   readonly minRequestIntervalMs?: number;
 }
 
-export type PoolState = "idle" | "connecting" | "connected" | "reconnecting" | "demoted" | "disabled" | "closed";
+export type PoolState =
+  "idle" | "connecting" | "connected" | "reconnecting" | "demoted" | "disabled" | "closed";
 
 export interface PoolStats {
   readonly name: string;
@@ -157,7 +158,6 @@ export class PlcPool extends EventEmitter {
       throw err;
     }
   }
-
 
   snapshot(): PoolStats {
     const c = this.options.client;
@@ -297,7 +297,9 @@ export class PlcPool extends EventEmitter {
       if (connecting.client.state === "connected") return connecting;
     }
     const retryAt = Math.min(...this.slots.map((s) => s.retryAt ?? Number.POSITIVE_INFINITY));
-    const wait = Number.isFinite(retryAt) ? ` (retrying in ${Math.max(0, Math.ceil((retryAt - now) / 1000))} s)` : "";
+    const wait = Number.isFinite(retryAt)
+      ? ` (retrying in ${Math.max(0, Math.ceil((retryAt - now) / 1000))} s)`
+      : "";
     throw new McUnavailableError(
       "MC_PLC_OFFLINE",
       `PLC ${this.name} is not connected${wait}: ${this.lastError?.message ?? "connecting"}`,

@@ -1,5 +1,4 @@
 /* Shared editor code for the jsscada nodes: the tag table with addresses validated as you type. */
-/* global RED, $ */
 (function () {
   "use strict";
   if (window.jsscadaEditor) return;
@@ -25,9 +24,11 @@
         callback(res.errors || []);
       },
       error: function () {
-        callback(addresses.map(function () {
-          return null;
-        }));
+        callback(
+          addresses.map(function () {
+            return null;
+          }),
+        );
       },
     });
   }
@@ -41,7 +42,8 @@
       if (seen[name]) return 'duplicate tag name "' + name + '"';
       seen[name] = true;
       if (!String(r.address || "").trim()) return "address is empty";
-      if (r.deadband !== undefined && r.deadband !== "" && !(Number(r.deadband) >= 0)) return "deadband must be ≥ 0";
+      if (r.deadband !== undefined && r.deadband !== "" && !(Number(r.deadband) >= 0))
+        return "deadband must be ≥ 0";
       return null;
     });
   }
@@ -61,20 +63,26 @@
           rows.push(readRow($(this)));
         });
         var local = localProblems(rows);
-        validateRemote(rows.map(function (r) {
-          return r.address;
-        }), getPlcId(), function (remote) {
-          var problems = [];
-          items.each(function (i) {
-            var msg = local[i] || remote[i] || null;
-            var row = $(this);
-            row.find(".jsscada-tag-address").toggleClass("input-error", Boolean(remote[i]));
-            row.find(".jsscada-tag-name").toggleClass("input-error", Boolean(local[i] && !remote[i] && /name/.test(local[i])));
-            row.find(".jsscada-tag-problem").text(msg || "");
-            if (msg) problems.push("row " + (i + 1) + ": " + msg);
-          });
-          if (onProblems) onProblems(problems);
-        });
+        validateRemote(
+          rows.map(function (r) {
+            return r.address;
+          }),
+          getPlcId(),
+          function (remote) {
+            var problems = [];
+            items.each(function (i) {
+              var msg = local[i] || remote[i] || null;
+              var row = $(this);
+              row.find(".jsscada-tag-address").toggleClass("input-error", Boolean(remote[i]));
+              row
+                .find(".jsscada-tag-name")
+                .toggleClass("input-error", Boolean(local[i] && !remote[i] && /name/.test(local[i])));
+              row.find(".jsscada-tag-problem").text(msg || "");
+              if (msg) problems.push("row " + (i + 1) + ": " + msg);
+            });
+            if (onProblems) onProblems(problems);
+          },
+        );
       }, 250);
     }
     function readRow(row) {
@@ -90,13 +98,26 @@
         $("<input/>", { type: "text", class: "jsscada-tag-name", placeholder: "name", style: "flex:2" })
           .val(data.name || "")
           .appendTo(line);
-        $("<input/>", { type: "text", class: "jsscada-tag-address", placeholder: "D100:int32", style: "flex:3" })
+        $("<input/>", {
+          type: "text",
+          class: "jsscada-tag-address",
+          placeholder: "D100:int32",
+          style: "flex:3",
+        })
           .val(data.address || "")
           .appendTo(line);
-        $("<input/>", { type: "text", class: "jsscada-tag-deadband", placeholder: "deadband", style: "flex:1" })
+        $("<input/>", {
+          type: "text",
+          class: "jsscada-tag-deadband",
+          placeholder: "deadband",
+          style: "flex:1",
+        })
           .val(data.deadband === undefined ? "" : data.deadband)
           .appendTo(line);
-        $("<div/>", { class: "jsscada-tag-problem", style: "color:var(--red-ui-text-color-error, #d6615f); font-size:0.9em" }).appendTo(row);
+        $("<div/>", {
+          class: "jsscada-tag-problem",
+          style: "color:var(--red-ui-text-color-error, #d6615f); font-size:0.9em",
+        }).appendTo(row);
         row.find("input").on("input change", refresh);
         refresh();
       },

@@ -18,7 +18,8 @@ export function track(): HandleTracker {
   const alive = new Map<number, { type: string; stack: string }>();
   const hook = createHook({
     init(id, type) {
-      if (WATCHED.has(type)) alive.set(id, { type, stack: new Error().stack?.split("\n").slice(2, 12).join("\n") ?? "" });
+      if (WATCHED.has(type))
+        alive.set(id, { type, stack: new Error().stack?.split("\n").slice(2, 12).join("\n") ?? "" });
     },
     destroy(id) {
       alive.delete(id);

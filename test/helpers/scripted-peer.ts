@@ -4,7 +4,13 @@
  */
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import { type FrameFormat, FrameSplitter, type RequestFrame, decodeRequest, encodeResponse } from "../../lib/mc/frame";
+import {
+  type FrameFormat,
+  FrameSplitter,
+  type RequestFrame,
+  decodeRequest,
+  encodeResponse,
+} from "../../lib/mc/frame";
 
 export interface PeerRequest {
   readonly frame: RequestFrame;
@@ -22,7 +28,10 @@ export interface ScriptedPeer {
   close(): Promise<void>;
 }
 
-export async function startTcpPeer(fmt: FrameFormat, script: (req: PeerRequest) => void): Promise<ScriptedPeer> {
+export async function startTcpPeer(
+  fmt: FrameFormat,
+  script: (req: PeerRequest) => void,
+): Promise<ScriptedPeer> {
   const sockets = new Set<net.Socket>();
   const peer = { port: 0, requests: [] as RequestFrame[], connections: 0, open: 0 } as ScriptedPeer & {
     close: () => Promise<void>;
@@ -63,7 +72,10 @@ export async function startTcpPeer(fmt: FrameFormat, script: (req: PeerRequest) 
   return peer;
 }
 
-export async function startUdpPeer(fmt: FrameFormat, script: (req: PeerRequest) => void): Promise<ScriptedPeer> {
+export async function startUdpPeer(
+  fmt: FrameFormat,
+  script: (req: PeerRequest) => void,
+): Promise<ScriptedPeer> {
   const socket = dgram.createSocket("udp4");
   const peer = { port: 0, requests: [] as RequestFrame[], connections: 0, open: 0 } as ScriptedPeer & {
     close: () => Promise<void>;

@@ -11,7 +11,8 @@ import { type ScriptedPeer, delay, startTcpPeer, startUdpPeer, until } from "../
 const D = deviceByName("D")!;
 const fmt3e = { frame: "3E", encoding: "binary" } as const;
 const fmt4e = { frame: "4E", encoding: "binary" } as const;
-const words = (...w: number[]): Buffer => new FieldWriter({ encoding: "binary", series: "ql" }).words(w).toBuffer();
+const words = (...w: number[]): Buffer =>
+  new FieldWriter({ encoding: "binary", series: "ql" }).words(w).toBuffer();
 
 async function rejection(p: Promise<unknown>): Promise<McError> {
   try {
@@ -152,7 +153,13 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
       if (!drop) req.send(req.answer(words(5)));
       drop = false;
     });
-    client = new McClient({ host: "127.0.0.1", port: peer.port, transport: "udp", frame: "4E", requestTimeoutMs: 100 });
+    client = new McClient({
+      host: "127.0.0.1",
+      port: peer.port,
+      transport: "udp",
+      frame: "4E",
+      requestTimeoutMs: 100,
+    });
     (await rejection(read1(client))).code.should.equal("MC_TIMEOUT");
     (await read1(client)).should.eql([5]);
   });

@@ -60,7 +60,9 @@ describe("MC frames: the manual's worked examples", () => {
   });
 
   it("writes the ASCII request with hex fields most significant first and decimal D numbers", () => {
-    request(ascii3e).toString("latin1").should.equal("500000FF03FF00001800000401" + "0000" + "D*000350" + "0002");
+    request(ascii3e)
+      .toString("latin1")
+      .should.equal("500000FF03FF00001800000401" + "0000" + "D*000350" + "0002");
   });
 
   it("puts the serial in 4E frames, binary little-endian and ASCII as hex text", () => {
@@ -74,7 +76,11 @@ describe("MC frames: the manual's worked examples", () => {
 
   it("encodes iQ-R device specs with 4-byte numbers and 2-byte codes, and 4-char ASCII codes", () => {
     const iqr = { encoding: "binary", series: "iqr" } as const;
-    new FieldWriter(iqr).device({ device: D, number: 350 }).toBuffer().toString("hex").should.equal("5e010000a800");
+    new FieldWriter(iqr)
+      .device({ device: D, number: 350 })
+      .toBuffer()
+      .toString("hex")
+      .should.equal("5e010000a800");
     new FieldWriter({ encoding: "ascii", series: "iqr" })
       .device({ device: D, number: 350 })
       .toBuffer()
@@ -86,8 +92,16 @@ describe("MC frames: the manual's worked examples", () => {
     const ascii = { encoding: "ascii", series: "ql" } as const;
     const X = deviceByName("X")!;
     const ZR = deviceByName("ZR")!;
-    new FieldWriter(ascii).device({ device: X, number: 0x1f }).toBuffer().toString("latin1").should.equal("X*00001F");
-    new FieldWriter(ascii).device({ device: ZR, number: 100 }).toBuffer().toString("latin1").should.equal("ZR000100");
+    new FieldWriter(ascii)
+      .device({ device: X, number: 0x1f })
+      .toBuffer()
+      .toString("latin1")
+      .should.equal("X*00001F");
+    new FieldWriter(ascii)
+      .device({ device: ZR, number: 100 })
+      .toBuffer()
+      .toString("latin1")
+      .should.equal("ZR000100");
     new FieldWriter({ ...ascii, zrHex: true })
       .device({ device: ZR, number: 100 })
       .toBuffer()
@@ -97,14 +111,24 @@ describe("MC frames: the manual's worked examples", () => {
 
   it("packs bit units two points per byte, the first in the high nibble", () => {
     const bin = { encoding: "binary", series: "ql" } as const;
-    new FieldWriter(bin).bits([true, false, false, true, true]).toBuffer().toString("hex").should.equal("100110");
+    new FieldWriter(bin)
+      .bits([true, false, false, true, true])
+      .toBuffer()
+      .toString("hex")
+      .should.equal("100110");
     new FieldReader(hex("100110"), bin).bits(5).should.eql([true, false, false, true, true]);
-    new FieldWriter({ encoding: "ascii", series: "ql" }).bits([1, 0, 1]).toBuffer().toString("latin1").should.equal("101");
+    new FieldWriter({ encoding: "ascii", series: "ql" })
+      .bits([1, 0, 1])
+      .toBuffer()
+      .toString("latin1")
+      .should.equal("101");
   });
 
   it("reads double words low word first (binary LE, ASCII high word first as text)", () => {
     new FieldReader(hex("78563412"), { encoding: "binary", series: "ql" }).u32().should.equal(0x12345678);
-    new FieldReader(Buffer.from("12345678"), { encoding: "ascii", series: "ql" }).u32().should.equal(0x12345678);
+    new FieldReader(Buffer.from("12345678"), { encoding: "ascii", series: "ql" })
+      .u32()
+      .should.equal(0x12345678);
   });
 });
 

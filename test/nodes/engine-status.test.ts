@@ -5,7 +5,10 @@ import { ALL_NODES, collect, helper, nextMessage, plcConfig } from "../helpers/n
 
 interface Reply {
   statusCode: number;
-  payload: Record<string, unknown> & { groups?: Array<Record<string, unknown>>; plcs?: Array<Record<string, unknown>> };
+  payload: Record<string, unknown> & {
+    groups?: Array<Record<string, unknown>>;
+    plcs?: Array<Record<string, unknown>>;
+  };
   [k: string]: unknown;
 }
 
@@ -68,11 +71,21 @@ describe("jsscada-engine-status", function () {
   });
 
   it("reports engine, groups and PLC statistics", async () => {
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a", { autoStart: true }), statusNode, replies]);
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("a", { autoStart: true }),
+      statusNode,
+      replies,
+    ]);
     await until(() => sim.stats.requests >= 3);
     const s = await ask("status");
     s.statusCode.should.equal(200);
-    (s.payload.engine as Record<string, unknown>).should.containEql({ runningGroups: 1, totalGroups: 1, maxGroups: 10, ready: true });
+    (s.payload.engine as Record<string, unknown>).should.containEql({
+      runningGroups: 1,
+      totalGroups: 1,
+      maxGroups: 10,
+      ready: true,
+    });
     const g = s.payload.groups![0]!;
     g.should.containEql({ name: "a", state: "running", intervalMs: 100, errors: 0, successRate: 100 });
     (g.polls as number).should.be.aboveOrEqual(2);
@@ -95,14 +108,21 @@ describe("jsscada-engine-status", function () {
   it("takes the group name from an http in route parameter and keeps the message", async () => {
     await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), statusNode, replies]);
     const reply = nextMessage<Reply>(helper.getNode("replies"));
-    helper.getNode("status-node").receive({ topic: "start", req: { params: { name: "a" } }, res: { marker: 1 } });
+    helper
+      .getNode("status-node")
+      .receive({ topic: "start", req: { params: { name: "a" } }, res: { marker: 1 } });
     const r = await reply;
     r.statusCode.should.equal(200);
     (r.res as Record<string, number>).marker!.should.equal(1);
   });
 
   it("sends the status on its interval", async () => {
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), { ...statusNode, interval: "0.1" }, replies]);
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("a"),
+      { ...statusNode, interval: "0.1" },
+      replies,
+    ]);
     const got = collect<Reply>(helper.getNode("replies"));
     await until(() => got.length >= 2, 2000);
     got[0]!.topic!.should.equal("status");
@@ -110,7 +130,12 @@ describe("jsscada-engine-status", function () {
   });
 
   it("a disabled PLC gets no traffic until enabled", async () => {
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a", { autoStart: true, interval: "20" }), statusNode, replies]);
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("a", { autoStart: true, interval: "20" }),
+      statusNode,
+      replies,
+    ]);
     await until(() => sim.stats.requests > 0);
     await ask("disable-plc", "plc-sim");
     await until(() => sim.clientCount === 0, 1000, "the connection to close");

@@ -20,7 +20,6 @@ function group(name: string, intervalMs: number, extra: object = {}): object {
   };
 }
 
-
 describe("lifecycle: redeploys, restarts, isolation", function () {
   this.timeout(60_000);
   let sim: PlcSimulator;

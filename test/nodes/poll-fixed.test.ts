@@ -59,19 +59,31 @@ describe("jsscada-poll-fixed", function () {
     const msg = await nextMessage<Msg>(helper.getNode("out"));
     msg.topic!.should.equal("line1");
     msg.payload.should.eql({ speed: 1234, total: 0x15678, running: true });
-    msg.polling!.should.containEql({ group: "line1", plc: "plc-sim", mode: "fixed", quality: "good", tags: 3 });
+    msg.polling!.should.containEql({
+      group: "line1",
+      plc: "plc-sim",
+      mode: "fixed",
+      quality: "good",
+      tags: 3,
+    });
     (msg.polling!.requests as number).should.be.belowOrEqual(2);
     (msg.polling!.startedAt as number).should.be.approximately(Date.now(), 2000);
   });
 
   it("sends an array of {name, value, quality, timestamp} when asked", async () => {
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { payloadFormat: "array" }), ...helpers]);
-    const msg = await nextMessage<{ payload: Array<Record<string, unknown>> }>(helper.getNode("out"));
-    msg.payload.map((r) => [r.name, r.value, r.quality]).should.eql([
-      ["speed", 1234, "good"],
-      ["total", 0x15678, "good"],
-      ["running", true, "good"],
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g", { payloadFormat: "array" }),
+      ...helpers,
     ]);
+    const msg = await nextMessage<{ payload: Array<Record<string, unknown>> }>(helper.getNode("out"));
+    msg.payload
+      .map((r) => [r.name, r.value, r.quality])
+      .should.eql([
+        ["speed", 1234, "good"],
+        ["total", 0x15678, "good"],
+        ["running", true, "good"],
+      ]);
   });
 
   it("a trigger message polls at once and continues the input message", async () => {
@@ -85,7 +97,11 @@ describe("jsscada-poll-fixed", function () {
   });
 
   it("start, stop and interval commands reply on the second output and change the schedule", async () => {
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { autoStart: false, interval: "1", intervalUnit: "h" }), ...helpers]);
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g", { autoStart: false, interval: "1", intervalUnit: "h" }),
+      ...helpers,
+    ]);
     const out = collect<Msg>(helper.getNode("out"));
     const replies = collect<Msg>(helper.getNode("replies"));
     const g = helper.getNode("g-node");
@@ -126,7 +142,11 @@ describe("jsscada-poll-fixed", function () {
       { name: "a", address: "D100", deadband: "5" },
       { name: "b", address: "D101" },
     ];
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", { tags, changedOnly: true }), ...helpers]);
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g", { tags, changedOnly: true }),
+      ...helpers,
+    ]);
     const out = collect<Msg>(helper.getNode("out"));
     await until(() => out.length === 1);
     out[0]!.payload.should.eql({ a: 1234, b: 0 });
@@ -144,7 +164,12 @@ describe("jsscada-poll-fixed", function () {
   it("flags a bad tag address at deploy with its row and reason, and does not poll", async () => {
     await helper.load(ALL_NODES, [
       plcConfig("plc", sim.port),
-      group("g", { tags: [{ name: "ok", address: "D1" }, { name: "bad", address: "D1A" }] }),
+      group("g", {
+        tags: [
+          { name: "ok", address: "D1" },
+          { name: "bad", address: "D1A" },
+        ],
+      }),
       ...helpers,
     ]);
     const g = helper.getNode("g-node");
@@ -156,7 +181,12 @@ describe("jsscada-poll-fixed", function () {
   });
 
   it("refuses a second group with the same name", async () => {
-    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g1", { group: "same" }), group("g2", { group: "same" }), ...helpers]);
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g1", { group: "same" }),
+      group("g2", { group: "same" }),
+      ...helpers,
+    ]);
     const g2 = helper.getNode("g2-node");
     await until(() => (g2.error as unknown as { called: boolean }).called);
     String((g2.error as unknown as { args: unknown[][] }).args[0]![0]).should.match(/"same" already exists/);
@@ -182,14 +212,11 @@ describe("jsscada-poll-fixed", function () {
 
   it("a PLC that is down reaches Catch as a typed error and no data is sent", async () => {
     await sim.stop();
-    await helper.load(ALL_NODES, [
-      plcConfig("plc", sim.port),
-      group("g"),
-      ...catchAll(),
-      ...helpers,
-    ]);
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g"), ...catchAll(), ...helpers]);
     const out = collect<Msg>(helper.getNode("out"));
-    const caught = await nextMessage<{ error: { message: string; code?: string }; [k: string]: unknown }>(helper.getNode("caught"));
+    const caught = await nextMessage<{ error: { message: string; code?: string }; [k: string]: unknown }>(
+      helper.getNode("caught"),
+    );
     caught.error.message.should.match(/group g: .*PLC plc-sim/);
     out.length.should.equal(0);
   });
