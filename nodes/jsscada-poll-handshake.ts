@@ -69,7 +69,8 @@ export = function (RED: NodeAPI): void {
       node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: Done) => done(new Error(reason)));
     };
     if (!plcNode) return refuse(`group ${groupName}: no PLC configured`);
-    if (!plcNode.pool) return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
+    if (!plcNode.pool)
+      return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
     const pool = plcNode.pool;
     const format = config.payloadFormat === "array" ? "array" : "object";
 
@@ -147,7 +148,9 @@ export = function (RED: NodeAPI): void {
       if (!plcMode) {
         const extra = counts.rejected > 0 ? ` · ${counts.rejected} rejected` : "";
         const text = `${m.polling.tags} tags · ${Math.round(m.polling.durationMs)} ms${extra}`;
-        status.set(m.badTags.length > 0 ? STATUS.degraded(`${m.badTags.length} bad · ${text}`) : STATUS.polling(text));
+        status.set(
+          m.badTags.length > 0 ? STATUS.degraded(`${m.badTags.length} bad · ${text}`) : STATUS.polling(text),
+        );
       }
     });
     group.on("rejected", (r: Rejection) => {
@@ -157,7 +160,11 @@ export = function (RED: NodeAPI): void {
     });
     group.on("poll-error", (err: PollError) => {
       showError(err.code, err.message);
-      logError(`cycle:${err.message}`, err.message, { topic: groupName, payload: null, error: { code: err.code, group: groupName } });
+      logError(`cycle:${err.message}`, err.message, {
+        topic: groupName,
+        payload: null,
+        error: { code: err.code, group: groupName },
+      });
     });
     group.on("handshake-error", (err: HandshakeError) => {
       counts.errors++;
@@ -177,7 +184,12 @@ export = function (RED: NodeAPI): void {
           ? `group ${groupName}: ${e.lost} transaction(s) lost (sequence ${e.previous} → ${e.sequence})`
           : `group ${groupName}: sequence ${e.sequence} repeated (the PLC retried an already delivered transaction); acknowledged without sending it again`;
       node.warn(text);
-      if (!closing) node.send([null, { topic: groupName, payload: null, sequence: { ...e, message: text } } as NodeMessage, null]);
+      if (!closing)
+        node.send([
+          null,
+          { topic: groupName, payload: null, sequence: { ...e, message: text } } as NodeMessage,
+          null,
+        ]);
     });
     group.on("transaction", (t: TransactionReport) => {
       const s = group.status();
@@ -187,7 +199,8 @@ export = function (RED: NodeAPI): void {
     });
     group.on("phase", (phase: string) => {
       if (phase === "REQ already high: waiting for it to fall") status.set(STATUS.degraded(phase));
-      else if (phase === "waiting for REQ" && group.status().transactions === 0) status.set(STATUS.idle("watching REQ"));
+      else if (phase === "waiting for REQ" && group.status().transactions === 0)
+        status.set(STATUS.idle("watching REQ"));
     });
     group.on("state", (state: string) => {
       if (state === "stopped") status.set(STATUS.stopped("stopped"));
@@ -196,7 +209,8 @@ export = function (RED: NodeAPI): void {
     function showError(code: string, message: string): void {
       const text = short(message.replace(/^group [^:,]+[:,] /, ""));
       if (code === "MC_PLC_DISABLED") status.set(STATUS.disabled("PLC disabled"));
-      else if (code === "MC_PLC_OFFLINE" || code.startsWith("MC_CONNECTION")) status.set(STATUS.disconnected(text));
+      else if (code === "MC_PLC_OFFLINE" || code.startsWith("MC_CONNECTION"))
+        status.set(STATUS.disconnected(text));
       else status.set(STATUS.error(text));
     }
 
@@ -219,15 +233,32 @@ export = function (RED: NodeAPI): void {
     } else status.set(STATUS.stopped("stopped (waiting for start)"));
 
     /** PLC mode: the data message coming back (Complete/Catch node), or {topic: "ack"|"nack", payload: id}. */
-    function acknowledgement(msg: NodeMessageInFlow): { id: string; ok: boolean; reason?: string } | undefined {
-      const m = msg as NodeMessageInFlow & { handshake?: { transactionId?: unknown; group?: unknown }; error?: { message?: string } };
+    function acknowledgement(
+      msg: NodeMessageInFlow,
+    ): { id: string; ok: boolean; reason?: string } | undefined {
+      const m = msg as NodeMessageInFlow & {
+        handshake?: { transactionId?: unknown; group?: unknown };
+        error?: { message?: string };
+      };
       const topic = typeof m.topic === "string" ? m.topic.trim().toLowerCase() : "";
-      if ((topic === "ack" || topic === "nack") && (typeof m.payload === "string" || typeof m.handshake?.transactionId === "string")) {
+      if (
+        (topic === "ack" || topic === "nack") &&
+        (typeof m.payload === "string" || typeof m.handshake?.transactionId === "string")
+      ) {
         const id = typeof m.payload === "string" ? m.payload : String(m.handshake!.transactionId);
-        return { id, ok: topic === "ack", reason: topic === "nack" ? "NG requested by a nack message" : undefined };
+        return {
+          id,
+          ok: topic === "ack",
+          reason: topic === "nack" ? "NG requested by a nack message" : undefined,
+        };
       }
       if (m.handshake && typeof m.handshake.transactionId === "string" && m.handshake.group === groupName) {
-        if (m.error) return { id: m.handshake.transactionId, ok: false, reason: `downstream error: ${m.error.message ?? "unknown"}` };
+        if (m.error)
+          return {
+            id: m.handshake.transactionId,
+            ok: false,
+            reason: `downstream error: ${m.error.message ?? "unknown"}`,
+          };
         return { id: m.handshake.transactionId, ok: true };
       }
       return undefined;
@@ -255,7 +286,9 @@ export = function (RED: NodeAPI): void {
           if (ack) {
             const matched = ack.ok ? group.accept(ack.id) : group.reject(ack.id, ack.reason);
             if (!matched) {
-              node.warn(`group ${groupName}: acknowledgement for transaction ${ack.id} ignored: it is not awaiting one (awaiting: ${group.awaiting ?? "none"})`);
+              node.warn(
+                `group ${groupName}: acknowledgement for transaction ${ack.id} ignored: it is not awaiting one (awaiting: ${group.awaiting ?? "none"})`,
+              );
             }
             return done();
           }
@@ -271,7 +304,11 @@ export = function (RED: NodeAPI): void {
         const result = await group.request(msg);
         if (!result.accepted && !closing) {
           const { reason, detail, retryAfterMs } = result;
-          send([null, Object.assign(msg, { rejected: { reason, group: groupName, detail, retryAfterMs } }), null]);
+          send([
+            null,
+            Object.assign(msg, { rejected: { reason, group: groupName, detail, retryAfterMs } }),
+            null,
+          ]);
         }
         done();
       } catch (err) {

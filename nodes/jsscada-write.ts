@@ -54,14 +54,23 @@ export = function (RED: NodeAPI): void {
         const result = await writer.write(msg.payload, pool);
         writes++;
         const n = Object.keys(result.written).length;
-        status.set(STATUS.polling(`${writes} writes · last ${n} tag${n === 1 ? "" : "s"} in ${result.requests} req${refused ? ` · ${refused} refused` : ""}`));
-        send(Object.assign(msg, { write: { plc: pool.name, ...result, durationMs: Math.round(result.durationMs * 1000) / 1000 } }));
+        status.set(
+          STATUS.polling(
+            `${writes} writes · last ${n} tag${n === 1 ? "" : "s"} in ${result.requests} req${refused ? ` · ${refused} refused` : ""}`,
+          ),
+        );
+        send(
+          Object.assign(msg, {
+            write: { plc: pool.name, ...result, durationMs: Math.round(result.durationMs * 1000) / 1000 },
+          }),
+        );
         done();
       } catch (err) {
         const e = err as PlcWriteError;
         if (e.code === "WRITE_REFUSED" || e.code === "MC_BAD_VALUE") refused++;
         const text = short(e.message.replace(/^PLC [^:]+: /, ""));
-        if (e.code === "MC_PLC_OFFLINE" || e.code?.startsWith("MC_CONNECTION")) status.set(STATUS.disconnected(text));
+        if (e.code === "MC_PLC_OFFLINE" || e.code?.startsWith("MC_CONNECTION"))
+          status.set(STATUS.disconnected(text));
         else status.set(STATUS.error(text));
         done(e);
       }

@@ -53,8 +53,7 @@ export interface Rejection {
 }
 
 export type TriggerResult =
-  | { readonly accepted: true; readonly message: GroupMessage }
-  | ({ readonly accepted: false } & Rejection);
+  { readonly accepted: true; readonly message: GroupMessage } | ({ readonly accepted: false } & Rejection);
 
 interface Waiter {
   readonly origin: unknown;
@@ -86,7 +85,14 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
   private pending: Waiter[] = [];
   private current?: Promise<void>;
   private cycle = 0;
-  private readonly counters = { triggers: 0, accepted: 0, duplicates: 0, overflows: 0, stoppedRejections: 0, maxWaiting: 0 };
+  private readonly counters = {
+    triggers: 0,
+    accepted: 0,
+    duplicates: 0,
+    overflows: 0,
+    stoppedRejections: 0,
+    maxWaiting: 0,
+  };
 
   constructor(options: MessageTriggerOptions) {
     super();
@@ -97,7 +103,8 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     this.dedupMs = options.dedupMs ?? DEFAULT_DEDUP_MS;
     this.concurrency = options.concurrency ?? "coalesce";
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
-    if (!(this.dedupMs >= 0)) throw new RangeError(`de-duplication window must be ≥ 0 ms, got ${this.dedupMs}`);
+    if (!(this.dedupMs >= 0))
+      throw new RangeError(`de-duplication window must be ≥ 0 ms, got ${this.dedupMs}`);
     if (!Number.isInteger(this.maxPending) || this.maxPending < 1) {
       throw new RangeError(`maximum waiting triggers must be an integer ≥ 1, got ${this.maxPending}`);
     }
@@ -130,7 +137,8 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     this.started = false;
     const dropped = this.pending;
     this.pending = [];
-    for (const w of dropped) this.rejectWaiter(w, "stopped", `group ${this.name} stopped before its poll ran`);
+    for (const w of dropped)
+      this.rejectWaiter(w, "stopped", `group ${this.name} stopped before its poll ran`);
     await this.current;
     this.setState("stopped");
   }
@@ -153,7 +161,9 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     const now = this.clock.now();
     if (!this.started) {
       this.counters.stoppedRejections++;
-      return Promise.resolve(this.rejection(origin, "stopped", `group ${this.name} is stopped (send "start" first)`));
+      return Promise.resolve(
+        this.rejection(origin, "stopped", `group ${this.name} is stopped (send "start" first)`),
+      );
     }
     if (this.dedupMs > 0 && this.lastAcceptedAt !== undefined && now - this.lastAcceptedAt < this.dedupMs) {
       this.counters.duplicates++;
@@ -170,14 +180,21 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     if (this.pending.length >= this.maxPending) {
       this.counters.overflows++;
       return Promise.resolve(
-        this.rejection(origin, "queue-full", `group ${this.name}: ${this.maxPending} triggers already waiting for a poll`),
+        this.rejection(
+          origin,
+          "queue-full",
+          `group ${this.name}: ${this.maxPending} triggers already waiting for a poll`,
+        ),
       );
     }
     this.lastAcceptedAt = now;
     this.counters.accepted++;
     return new Promise<TriggerResult>((resolve, reject) => {
       this.pending.push({ origin, at: now, wallAt: this.wallClock(), resolve, reject });
-      this.counters.maxWaiting = Math.max(this.counters.maxWaiting, this.pending.length - (this.current ? 0 : 1));
+      this.counters.maxWaiting = Math.max(
+        this.counters.maxWaiting,
+        this.pending.length - (this.current ? 0 : 1),
+      );
       this.pump();
     });
   }
@@ -211,8 +228,18 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     };
   }
 
-  private rejection(origin: unknown, reason: RejectReason, detail: string, retryAfterMs?: number): TriggerResult {
-    const rejection: Rejection = { reason, group: this.name, detail, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  private rejection(
+    origin: unknown,
+    reason: RejectReason,
+    detail: string,
+    retryAfterMs?: number,
+  ): TriggerResult {
+    const rejection: Rejection = {
+      reason,
+      group: this.name,
+      detail,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
     this.emit("rejected", rejection, origin);
     return { accepted: false, ...rejection };
   }
@@ -256,7 +283,8 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
       this.emit("data", message);
       for (const w of batch) w.resolve({ accepted: true, message });
     } catch (err) {
-      const error = err instanceof PollError ? err : new PollError(`group ${this.name}: ${(err as Error)?.message}`, err);
+      const error =
+        err instanceof PollError ? err : new PollError(`group ${this.name}: ${(err as Error)?.message}`, err);
       this.stats.recordError(error, this.clock.now() - monoStart);
       if (this.started) this.setState("error");
       if (batch.every((w) => w.origin === undefined)) this.emit("poll-error", error);

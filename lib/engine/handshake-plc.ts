@@ -236,18 +236,30 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   private validate(): void {
     const { req, ack, okValue, ngValue } = this.o;
     const problems: string[] = [];
-    if (!Number.isFinite(this.watchMs) || this.watchMs < MIN_WATCH_MS) problems.push(`watch interval must be at least ${MIN_WATCH_MS} ms`);
-    if (req.isArray || !(req.type === "bool" || isInteger(req))) problems.push(`REQ ${req.address} must be a bit or an integer word`);
+    if (!Number.isFinite(this.watchMs) || this.watchMs < MIN_WATCH_MS)
+      problems.push(`watch interval must be at least ${MIN_WATCH_MS} ms`);
+    if (req.isArray || !(req.type === "bool" || isInteger(req)))
+      problems.push(`REQ ${req.address} must be a bit or an integer word`);
     if (ack.bit !== undefined) {
-      problems.push(`ACK ${ack.address} is a bit of a word, which MC protocol cannot write atomically: use a bit device (M, B, Y …) or a word`);
-    } else if (ack.isArray || !(ack.type === "bool" || isInteger(ack))) problems.push(`ACK ${ack.address} must be a bit or an integer word`);
-    if (this.result && (this.result.bit !== undefined || !isInteger(this.result))) problems.push(`result ${this.result.address} must be an integer word`);
-    if (this.sequenceTag && !isInteger(this.sequenceTag)) problems.push(`sequence ${this.sequenceTag.address} must be an integer word`);
-    for (const [label, v] of [["OK", okValue], ["NG", ngValue]] as const) {
+      problems.push(
+        `ACK ${ack.address} is a bit of a word, which MC protocol cannot write atomically: use a bit device (M, B, Y …) or a word`,
+      );
+    } else if (ack.isArray || !(ack.type === "bool" || isInteger(ack)))
+      problems.push(`ACK ${ack.address} must be a bit or an integer word`);
+    if (this.result && (this.result.bit !== undefined || !isInteger(this.result)))
+      problems.push(`result ${this.result.address} must be an integer word`);
+    if (this.sequenceTag && !isInteger(this.sequenceTag))
+      problems.push(`sequence ${this.sequenceTag.address} must be an integer word`);
+    for (const [label, v] of [
+      ["OK", okValue],
+      ["NG", ngValue],
+    ] as const) {
       if (!Number.isInteger(v)) problems.push(`${label} value must be an integer`);
     }
-    if (okValue === ngValue && (ack.type !== "bool" || this.result)) problems.push("OK and NG values must differ");
-    if (ack.type !== "bool" && okValue === 0) problems.push("OK value must not be 0 (0 is the cleared ACK word)");
+    if (okValue === ngValue && (ack.type !== "bool" || this.result))
+      problems.push("OK and NG values must differ");
+    if (ack.type !== "bool" && okValue === 0)
+      problems.push("OK value must not be 0 (0 is the cleared ACK word)");
     for (const [label, v] of [
       ["step time-out", this.o.stepTimeoutMs],
       ["REQ clear time-out", this.o.reqClearTimeoutMs],
@@ -255,7 +267,8 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     ] as const) {
       if (!(v > 0)) problems.push(`${label} must be > 0 ms`);
     }
-    if (problems.length > 0) throw new HandshakeError(`group ${this.name}: ${problems.join("; ")}`, "watch", "HANDSHAKE_CONFIG");
+    if (problems.length > 0)
+      throw new HandshakeError(`group ${this.name}: ${problems.join("; ")}`, "watch", "HANDSHAKE_CONFIG");
   }
 
   get running(): boolean {
@@ -360,11 +373,17 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       successes: c.ok,
       errors: c.failed + c.ng,
       successRate: c.transactions === 0 ? 100 : Math.round((c.ok / c.transactions) * 1000) / 10,
-      pollTime: { last: round2(d.last), avg: round2(d.count ? d.sum / d.count : 0), max: round2(d.max), p99: round2(d.max) },
+      pollTime: {
+        last: round2(d.last),
+        avg: round2(d.count ? d.sum / d.count : 0),
+        max: round2(d.max),
+        p99: round2(d.max),
+      },
       overruns: 0,
       lastError: this.lastError?.message,
       lastErrorAt: this.lastError ? new Date(this.lastError.at).toISOString() : undefined,
-      lastSuccessAt: this.lastSuccessAt === undefined ? undefined : new Date(this.lastSuccessAt).toISOString(),
+      lastSuccessAt:
+        this.lastSuccessAt === undefined ? undefined : new Date(this.lastSuccessAt).toISOString(),
       tags: this.table.tags.length,
       requests: this.dataTable.plan.requests.length,
       phase: this.phase,
@@ -384,7 +403,15 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       } catch (err) {
         if (err instanceof StoppedError || signal.aborted) return;
         // tick() reports its own failures; this only guards the loop against a bug ending it silently.
-        this.fail(new HandshakeError(`group ${this.name}: ${(err as Error).message}`, "watch", codeOf(err), undefined, err));
+        this.fail(
+          new HandshakeError(
+            `group ${this.name}: ${(err as Error).message}`,
+            "watch",
+            codeOf(err),
+            undefined,
+            err,
+          ),
+        );
         await sleep(this.clock, this.watchMs, signal).catch(() => undefined);
       }
     }
@@ -439,9 +466,15 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       const startedAt = reqAt;
       const seqReading = outcome.readings.find((r) => r.name === SEQUENCE_NAME);
       const readings = outcome.readings.filter((r) => r.name !== SEQUENCE_NAME);
-      const data: PollOutcome = { ...outcome, readings, tagErrors: outcome.tagErrors.filter((e) => e.tag !== SEQUENCE_NAME) };
+      const data: PollOutcome = {
+        ...outcome,
+        readings,
+        tagErrors: outcome.tagErrors.filter((e) => e.tag !== SEQUENCE_NAME),
+      };
       if (outcome.tagErrors.length > 0) {
-        const which = outcome.tagErrors.map((e) => `${e.tag === SEQUENCE_NAME ? "sequence" : e.tag}: ${e.error.message}`).join("; ");
+        const which = outcome.tagErrors
+          .map((e) => `${e.tag === SEQUENCE_NAME ? "sequence" : e.tag}: ${e.error.message}`)
+          .join("; ");
         throw new HandshakeError(
           `group ${this.name}, transaction ${id}: ${outcome.tagErrors.length} tag(s) could not be read (${which}); NG written`,
           "read",
@@ -463,7 +496,9 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
           handshake: {
             transactionId: id,
             group: this.name,
-            ...(sequence !== undefined ? { sequence, sequenceCheck: check.kind, ...(check.lost ? { lost: check.lost } : {}) } : {}),
+            ...(sequence !== undefined
+              ? { sequence, sequenceCheck: check.kind, ...(check.lost ? { lost: check.lost } : {}) }
+              : {}),
             reqAt,
             awaitingAck,
           },
@@ -479,7 +514,9 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
         this.counters.delivered++;
         if (sequence !== undefined) this.lastSequence = sequence;
         if (wait) {
-          const answer = await this.step(wait, "downstream", signal, id).finally(() => (this.downstream = undefined));
+          const answer = await this.step(wait, "downstream", signal, id).finally(
+            () => (this.downstream = undefined),
+          );
           if (answer.verdict === "ng") {
             this.counters.downstreamRejected++;
             throw new HandshakeError(
@@ -494,7 +531,10 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     } catch (err) {
       if (err instanceof StoppedError) throw err;
       verdict = "ng";
-      const error = err instanceof HandshakeError ? err : this.stepError(err, "read", id, "reading the data failed; NG written");
+      const error =
+        err instanceof HandshakeError
+          ? err
+          : this.stepError(err, "read", id, "reading the data failed; NG written");
       if (error.step === "read") this.counters.readFailures++;
       this.fail(error);
     }
@@ -513,7 +553,14 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
         };
         if (verdict === "ok") this.lastSuccessAt = this.wallClock();
       } else this.counters.failed++;
-      this.emit("transaction", { transactionId: id, verdict, completed, durationMs, sequence, delivered } satisfies TransactionReport);
+      this.emit("transaction", {
+        transactionId: id,
+        verdict,
+        completed,
+        durationMs,
+        sequence,
+        delivered,
+      } satisfies TransactionReport);
     };
 
     // 4. ACK
@@ -524,7 +571,9 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     } catch (err) {
       if (err instanceof StoppedError) throw err;
       this.counters.ackWriteFailures++;
-      this.fail(this.stepError(err, "ack", id, `writing ${verdict.toUpperCase()} to ${this.o.ack.address} failed`));
+      this.fail(
+        this.stepError(err, "ack", id, `writing ${verdict.toUpperCase()} to ${this.o.ack.address} failed`),
+      );
       // The PLC may or may not have seen ACK; the edge stays "high", so we wait for REQ to fall and clear
       // ACK then, which is right either way.
       return report(false);
@@ -540,7 +589,14 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       } catch (err) {
         if (err instanceof StoppedError) throw err;
         this.edge = "unknown";
-        this.fail(this.stepError(err, "req-clear", id, `reading REQ ${this.o.req.address} failed while waiting for it to clear`));
+        this.fail(
+          this.stepError(
+            err,
+            "req-clear",
+            id,
+            `reading REQ ${this.o.req.address} failed while waiting for it to clear`,
+          ),
+        );
         return report(false);
       }
       if (!high) break;
@@ -582,14 +638,22 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     };
   }
 
-  private checkSequence(id: string, sequence: number | undefined): { kind: "ok" | "lost" | "first" | "repeated"; lost?: number } {
+  private checkSequence(
+    id: string,
+    sequence: number | undefined,
+  ): { kind: "ok" | "lost" | "first" | "repeated"; lost?: number } {
     if (sequence === undefined) return { kind: "ok" };
     this.sequenceStats.last = sequence;
     const previous = this.lastSequence;
     if (previous === undefined) return { kind: "first" };
     if (sequence === previous) {
       this.sequenceStats.repeated++;
-      this.emit("sequence", { kind: "repeated", transactionId: id, previous, sequence } satisfies SequenceEvent);
+      this.emit("sequence", {
+        kind: "repeated",
+        transactionId: id,
+        previous,
+        sequence,
+      } satisfies SequenceEvent);
       return { kind: "repeated" };
     }
     // Counters wrap at their word size; a step back is a PLC restart, not thousands of lost records.
@@ -598,7 +662,13 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     if (gap > 1 && gap < modulus / 2) {
       const lost = gap - 1;
       this.sequenceStats.lost += lost;
-      this.emit("sequence", { kind: "lost", transactionId: id, previous, sequence, lost } satisfies SequenceEvent);
+      this.emit("sequence", {
+        kind: "lost",
+        transactionId: id,
+        previous,
+        sequence,
+        lost,
+      } satisfies SequenceEvent);
       return { kind: "lost", lost };
     }
     return { kind: "ok" };
@@ -628,13 +698,25 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     try {
       // ACK first: a PLC reading the result after ACK fell must not matter, but one that sees ACK without
       // its result would.
-      await this.step(this.write(items.slice(0, 1)).then(() => (items.length > 1 ? this.write(items.slice(1)) : 0)), "ack-clear", signal, id);
+      await this.step(
+        this.write(items.slice(0, 1)).then(() => (items.length > 1 ? this.write(items.slice(1)) : 0)),
+        "ack-clear",
+        signal,
+        id,
+      );
       this.ackDirty = false;
       return true;
     } catch (err) {
       if (err instanceof StoppedError) throw err;
       this.counters.ackClearFailures++;
-      this.fail(this.stepError(err, "ack-clear", id, `clearing ACK ${this.o.ack.address} failed (retried at the next watch)`));
+      this.fail(
+        this.stepError(
+          err,
+          "ack-clear",
+          id,
+          `clearing ACK ${this.o.ack.address} failed (retried at the next watch)`,
+        ),
+      );
       return false;
     }
   }
@@ -644,10 +726,18 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   }
 
   /** Bounds one step; a time-out is counted per step and becomes a HandshakeError. */
-  private step<T>(work: Promise<T>, step: HandshakeStep, signal: AbortSignal, id?: string, count = true): Promise<T> {
+  private step<T>(
+    work: Promise<T>,
+    step: HandshakeStep,
+    signal: AbortSignal,
+    id?: string,
+    count = true,
+  ): Promise<T> {
     const ms = step === "downstream" ? this.o.downstreamTimeoutMs : this.o.stepTimeoutMs;
     return withTimeout(work, ms, this.clock, signal, () => {
-      const key = ({ read: "read", downstream: "downstream", ack: "ack", "ack-clear": "ackClear" } as const)[step as "read"];
+      const key = ({ read: "read", downstream: "downstream", ack: "ack", "ack-clear": "ackClear" } as const)[
+        step as "read"
+      ];
       if (count && key) this.timeouts[key]++;
       const what = step === "downstream" ? "no downstream acceptance" : `step "${step}" did not finish`;
       return new HandshakeError(
@@ -661,8 +751,17 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
 
   private stepError(err: unknown, step: HandshakeStep, id: string | undefined, what: string): HandshakeError {
     if (err instanceof HandshakeError) return err;
-    const detail = err instanceof PollError ? err.message.replace(/^group [^:]+: /, "") : (err as Error)?.message ?? String(err);
-    return new HandshakeError(`group ${this.name}${id ? `, transaction ${id}` : ""}: ${what}: ${detail}`, step, codeOf(err), id, err);
+    const detail =
+      err instanceof PollError
+        ? err.message.replace(/^group [^:]+: /, "")
+        : ((err as Error)?.message ?? String(err));
+    return new HandshakeError(
+      `group ${this.name}${id ? `, transaction ${id}` : ""}: ${what}: ${detail}`,
+      step,
+      codeOf(err),
+      id,
+      err,
+    );
   }
 
   private fail(err: HandshakeError): void {

@@ -43,13 +43,19 @@ export interface PlcProgramResult {
   readonly stuckAcks: number;
 }
 
-const scan = (ms: number): Promise<void> => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+const scan = (ms: number): Promise<void> =>
+  new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
 
 function isHigh(v: number | boolean): boolean {
   return typeof v === "boolean" ? v : v !== 0;
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number, scanMs: number, signal?: AbortSignal): Promise<boolean> {
+async function waitFor(
+  cond: () => boolean,
+  timeoutMs: number,
+  scanMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (!cond()) {
     if (signal?.aborted || performance.now() >= deadline) return false;

@@ -78,7 +78,8 @@ export function parseAllowList(text: string, options: TagOptions): AddressRange[
       const from = parseTag(entry.slice(0, dash), options);
       const to = parseTag(entry.slice(dash + 1), options);
       if (from.ref.device !== to.ref.device) throw new Error("both ends must be on the same device");
-      if (from.bit !== undefined || to.bit !== undefined) throw new Error("a range cannot start or end at a bit of a word");
+      if (from.bit !== undefined || to.bit !== undefined)
+        throw new Error("a range cannot start or end at a bit of a word");
       if (to.ref.number < from.ref.number) throw new Error("the range ends before it starts");
       ranges.push({ device: from.ref.device, start: from.ref.number, end: spanOf(to).end, text: entry });
     } catch (err) {
@@ -132,7 +133,8 @@ export class TagWriter {
       if (this.tags.has(name)) return problems.push(`${label}: duplicate tag name "${name}"`);
       try {
         const tag = parseTag(String(row?.address ?? ""), options.tagOptions);
-        if (tag.bit !== undefined) throw new Error(`"${tag.address}" is a bit of a word, which MC protocol cannot write atomically`);
+        if (tag.bit !== undefined)
+          throw new Error(`"${tag.address}" is a bit of a word, which MC protocol cannot write atomically`);
         this.tags.set(name, tag);
       } catch (err) {
         problems.push(`${label}: ${(err as Error).message}`);
@@ -140,9 +142,14 @@ export class TagWriter {
     });
     if (problems.length > 0) throw new WriteRefusedError(problems.join("; "));
     if (this.tags.size === 0 && !options.allowAddresses) {
-      throw new WriteRefusedError("no tags configured and addresses in messages are not allowed: nothing could be written");
+      throw new WriteRefusedError(
+        "no tags configured and addresses in messages are not allowed: nothing could be written",
+      );
     }
-    this.allowed = [...[...this.tags.values()].map(rangeOfTag), ...parseAllowList(options.allowList ?? "", options.tagOptions)];
+    this.allowed = [
+      ...[...this.tags.values()].map(rangeOfTag),
+      ...parseAllowList(options.allowList ?? "", options.tagOptions),
+    ];
   }
 
   get tagNames(): string[] {
@@ -160,7 +167,8 @@ export class TagWriter {
           `msg.payload must be an object {tagName: value} (this node has ${this.tags.size} tags: ${this.tagNames.join(", ") || "none"})`,
         );
       }
-      if (payload === undefined || payload === null) throw new WriteRefusedError("msg.payload is empty: no value to write");
+      if (payload === undefined || payload === null)
+        throw new WriteRefusedError("msg.payload is empty: no value to write");
       const [name, tag] = [...this.tags.entries()][0]!;
       return { items: [{ tag, value: payload }], keys: [name] };
     }
@@ -172,7 +180,8 @@ export class TagWriter {
       const tag = this.tags.get(key) ?? this.addressTag(key, refused);
       if (tag) items.push({ tag, value: payload[key] });
     }
-    if (refused.length > 0) throw new WriteRefusedError(`write refused, nothing written: ${refused.join("; ")}`);
+    if (refused.length > 0)
+      throw new WriteRefusedError(`write refused, nothing written: ${refused.join("; ")}`);
     return { items, keys };
   }
 
@@ -188,7 +197,9 @@ export class TagWriter {
 
   private addressTag(key: string, refused: string[]): Tag | undefined {
     if (!this.options.allowAddresses) {
-      refused.push(`unknown tag "${key}" (this node writes only its tags: ${this.tagNames.join(", ")}; addresses in messages are not allowed)`);
+      refused.push(
+        `unknown tag "${key}" (this node writes only its tags: ${this.tagNames.join(", ")}; addresses in messages are not allowed)`,
+      );
       return undefined;
     }
     let tag: Tag;
@@ -201,7 +212,9 @@ export class TagWriter {
     const { start, end } = spanOf(tag);
     const inside = this.allowed.some((r) => r.device === tag.ref.device && r.start <= start && end <= r.end);
     if (!inside) {
-      refused.push(`address ${tag.address} is outside this node's allow-list (${this.allowed.map((r) => r.text).join(", ")})`);
+      refused.push(
+        `address ${tag.address} is outside this node's allow-list (${this.allowed.map((r) => r.text).join(", ")})`,
+      );
       return undefined;
     }
     return tag;
@@ -212,7 +225,11 @@ export class TagWriter {
  * Plans and sends the writes, in order. Returns the number of requests. A PLC refusal becomes a
  * PlcWriteError whose message says what to do about it.
  */
-export async function writeItems(items: readonly WriteItem[], plc: RequestSender, format: WireFormat): Promise<number> {
+export async function writeItems(
+  items: readonly WriteItem[],
+  plc: RequestSender,
+  format: WireFormat,
+): Promise<number> {
   const commands = planWrites(items, format);
   let done = 0;
   try {
@@ -226,7 +243,13 @@ export async function writeItems(items: readonly WriteItem[], plc: RequestSender
   return commands.length;
 }
 
-function writeError(err: unknown, items: readonly WriteItem[], plcName: string, done: number, total: number): PlcWriteError {
+function writeError(
+  err: unknown,
+  items: readonly WriteItem[],
+  plcName: string,
+  done: number,
+  total: number,
+): PlcWriteError {
   const targets = items.map((i) => i.tag.address).join(", ");
   const partial = done > 0 ? ` (${done} of ${total} write requests had already been written)` : "";
   if (err instanceof McEndCodeError && err.endCode === END_RUN_WRITE_REFUSED) {

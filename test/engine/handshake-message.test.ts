@@ -43,7 +43,14 @@ function setup(extra: Partial<ConstructorParameters<typeof MessageTriggerGroup>[
   const clock = new ManualClock(1000);
   const plc = new HeldPlc();
   const table = compileTagTable([{ name: "v", address: "D100" }], OPTIONS, FORMAT);
-  const group = new MessageTriggerGroup({ name: "g", plc, table, clock, wallClock: () => 5_000 + clock.now(), ...extra });
+  const group = new MessageTriggerGroup({
+    name: "g",
+    plc,
+    table,
+    clock,
+    wallClock: () => 5_000 + clock.now(),
+    ...extra,
+  });
   const data: GroupMessage[] = [];
   const rejected: Array<[Rejection, unknown]> = [];
   group.on("data", (m: GroupMessage) => data.push(m));
@@ -65,7 +72,14 @@ describe("MessageTriggerGroup", function () {
     result.accepted.should.be.true();
     (result.message.payload as object).should.eql({ v: 42 });
     result.message.triggers.should.eql([origin]);
-    result.message.polling.should.containEql({ group: "g", plc: "fake", mode: "handshake", manual: true, quality: "good", tags: 1 });
+    result.message.polling.should.containEql({
+      group: "g",
+      plc: "fake",
+      mode: "handshake",
+      manual: true,
+      quality: "good",
+      tags: 1,
+    });
     data.length.should.equal(1);
   });
 
@@ -134,7 +148,9 @@ describe("MessageTriggerGroup", function () {
       plc.answer();
     }
     const done = await Promise.all(results.slice(0, 3));
-    done.map((r) => (r as Extract<TriggerResult, { accepted: true }>).message.triggers).should.eql([[1], [2], [3]]);
+    done
+      .map((r) => (r as Extract<TriggerResult, { accepted: true }>).message.triggers)
+      .should.eql([[1], [2], [3]]);
     group.status().should.containEql({ overflows: 1, polls: 3 });
   });
 
@@ -186,6 +202,8 @@ describe("MessageTriggerGroup", function () {
     const table = compileTagTable([{ name: "v", address: "D100" }], OPTIONS, FORMAT);
     const plc = new HeldPlc();
     (() => new MessageTriggerGroup({ name: "g", plc, table, dedupMs: -1 })).should.throw(/de-duplication/);
-    (() => new MessageTriggerGroup({ name: "g", plc, table, maxPending: 0 })).should.throw(/waiting triggers/);
+    (() => new MessageTriggerGroup({ name: "g", plc, table, maxPending: 0 })).should.throw(
+      /waiting triggers/,
+    );
   });
 });

@@ -55,14 +55,18 @@ class MemoryPlc implements RequestSender {
     const forced = this.failWith?.(cmd.command, w.toBuffer());
     if (forced) throw forced;
     if (WRITE_COMMANDS.has(cmd.command)) this.writes++;
-    const res = handleRequest(this.ctx, { frame: "3E", encoding: "binary" }, {
-      serial: 0,
-      route: LOCAL_ROUTE,
-      timer: 0,
-      command: cmd.command,
-      subcommand: cmd.subcommand,
-      data: w.toBuffer(),
-    });
+    const res = handleRequest(
+      this.ctx,
+      { frame: "3E", encoding: "binary" },
+      {
+        serial: 0,
+        route: LOCAL_ROUTE,
+        timer: 0,
+        command: cmd.command,
+        subcommand: cmd.subcommand,
+        data: w.toBuffer(),
+      },
+    );
     if (res.endCode !== 0) throw new McEndCodeError(res.endCode, "mem: ");
     return cmd.read(new FieldReader(res.data, FORMAT));
   }
@@ -93,7 +97,14 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
       name: "hs",
       plc,
       format: FORMAT,
-      table: compileTagTable([{ name: "a", address: "D200" }, { name: "b", address: "D201" }], TAG_OPTIONS, FORMAT),
+      table: compileTagTable(
+        [
+          { name: "a", address: "D200" },
+          { name: "b", address: "D201" },
+        ],
+        TAG_OPTIONS,
+        FORMAT,
+      ),
       req: tag("M100"),
       ack: tag("D10"),
       okValue: 1,
@@ -216,10 +227,12 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
     (await cycle((id) => group.reject(id, "disk full").should.be.true())).should.equal(9);
     (await cycle(() => undefined)).should.equal(9);
     group.accept("not-a-transaction").should.be.false();
-    r.errors.map((e) => [e.step, e.code]).should.eql([
-      ["downstream", "HANDSHAKE_REJECTED"],
-      ["downstream", "HANDSHAKE_TIMEOUT"],
-    ]);
+    r.errors
+      .map((e) => [e.step, e.code])
+      .should.eql([
+        ["downstream", "HANDSHAKE_REJECTED"],
+        ["downstream", "HANDSHAKE_TIMEOUT"],
+      ]);
     (group.status().timeouts as Record<string, number>).downstream!.should.equal(1);
   });
 
@@ -261,12 +274,17 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
     await send(5);
     r.data.map((m) => m.handshake!.sequence).should.eql([1, 2, 5]);
     r.data.map((m) => m.handshake!.sequenceCheck).should.eql(["first", "ok", "lost"]);
-    r.sequences.map((s) => [s.kind, s.sequence]).should.eql([
-      ["repeated", 2],
-      ["lost", 5],
-    ]);
+    r.sequences
+      .map((s) => [s.kind, s.sequence])
+      .should.eql([
+        ["repeated", 2],
+        ["lost", 5],
+      ]);
     (group.status().sequence as Record<string, number>).should.containEql({ lost: 2, repeated: 1, last: 5 });
-    Object.keys(r.data[0]!.payload as object).should.eql(["a", "b"], "the sequence word is not a payload tag");
+    Object.keys(r.data[0]!.payload as object).should.eql(
+      ["a", "b"],
+      "the sequence word is not a payload tag",
+    );
   });
 
   it("ACK write failure: reported, then waits for REQ to fall and clears ACK; no replay meanwhile", async () => {
@@ -324,10 +342,18 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
       format: FORMAT,
       table: compileTagTable([{ name: "a", address: "D0" }], TAG_OPTIONS, FORMAT),
     };
-    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("D1.0") })).should.throw(/cannot write atomically/);
-    (() => new PlcHandshakeGroup({ ...base, req: tag("D0:float32"), ack: tag("M1") })).should.throw(/REQ D0:float32 must be a bit/);
-    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("M1"), watchMs: 5 })).should.throw(/at least 10 ms/);
-    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("D1"), okValue: 0 })).should.throw(/OK value must not be 0/);
+    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("D1.0") })).should.throw(
+      /cannot write atomically/,
+    );
+    (() => new PlcHandshakeGroup({ ...base, req: tag("D0:float32"), ack: tag("M1") })).should.throw(
+      /REQ D0:float32 must be a bit/,
+    );
+    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("M1"), watchMs: 5 })).should.throw(
+      /at least 10 ms/,
+    );
+    (() => new PlcHandshakeGroup({ ...base, req: tag("M0"), ack: tag("D1"), okValue: 0 })).should.throw(
+      /OK value must not be 0/,
+    );
   });
 });
 
@@ -398,7 +424,17 @@ describe("PlcHandshakeGroup against the simulator", function () {
     const r = make();
     await start();
     const count = 1000;
-    const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", writeData, count, ackTimeoutMs: 2000, scanMs: 0, signal: abort.signal });
+    const program = await runPlcProgram({
+      memory: sim.memory,
+      req: "M100",
+      ack: "D10",
+      sequence: "D12",
+      writeData,
+      count,
+      ackTimeoutMs: 2000,
+      scanMs: 0,
+      signal: abort.signal,
+    });
     await until(() => r.transactions.length === count, 2000, "the last transaction to complete");
     program.retries.should.equal(0);
     program.stuckAcks.should.equal(0);
@@ -439,7 +475,16 @@ describe("PlcHandshakeGroup against the simulator", function () {
     let failWrites = 1;
     sim.failWhen((req) => (WRITE_COMMANDS.has(req.command) && failWrites-- > 0 ? 0xc05b : undefined));
     await start();
-    const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", writeData, count: 3, ackTimeoutMs: 300, signal: abort.signal });
+    const program = await runPlcProgram({
+      memory: sim.memory,
+      req: "M100",
+      ack: "D10",
+      sequence: "D12",
+      writeData,
+      count: 3,
+      ackTimeoutMs: 300,
+      signal: abort.signal,
+    });
     program.retries.should.equal(1);
     r.data.map((m) => m.handshake!.sequence).should.eql([1, 2, 3]);
     r.sequences.map((s) => [s.kind, s.sequence]).should.eql([["repeated", 1]]);
@@ -456,7 +501,16 @@ describe("PlcHandshakeGroup against the simulator", function () {
       setTimeout(() => sim.refuseConnections(false), 300);
     });
     await start();
-    const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", writeData, count: 10, ackTimeoutMs: 800, signal: abort.signal });
+    const program = await runPlcProgram({
+      memory: sim.memory,
+      req: "M100",
+      ack: "D10",
+      sequence: "D12",
+      writeData,
+      count: 10,
+      ackTimeoutMs: 800,
+      signal: abort.signal,
+    });
     r.data.map((m) => m.handshake!.sequence).should.eql([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     program.retries.should.be.aboveOrEqual(1);
     [...program.acks.values()].every((a) => a.length === 1 && a[0] === 1).should.be.true();

@@ -35,10 +35,15 @@ describe("TagWriter", function () {
       { name: "run", address: "M10" },
       { name: "big", address: "D500:uint64" },
     ]);
-    const res = await w.write({ speed: -5, total: 70000, temp: 21.5, label: "ABC", run: true, big: 2n ** 40n }, pool);
+    const res = await w.write(
+      { speed: -5, total: 70000, temp: 21.5, label: "ABC", run: true, big: 2n ** 40n },
+      pool,
+    );
     sim.memory.readWords("D", 100, 1).should.eql([0xfffb]);
     sim.memory.readWords("D", 200, 2).should.eql([70000 & 0xffff, 1]);
-    Buffer.from(Uint16Array.from(sim.memory.readWords("D", 300, 2)).buffer).readFloatLE(0).should.equal(21.5);
+    Buffer.from(Uint16Array.from(sim.memory.readWords("D", 300, 2)).buffer)
+      .readFloatLE(0)
+      .should.equal(21.5);
     sim.memory.readWords("D", 400, 2).should.eql([0x4241, 0x0043]);
     sim.memory.get("M10").should.be.true();
     sim.memory.readWords("D", 500, 4).should.eql([0, 0, 0x100, 0]);
@@ -62,7 +67,9 @@ describe("TagWriter", function () {
   it("refuses unknown names and addresses unless allowed, and addresses outside the allow-list", async () => {
     await open();
     const strict = writer([{ name: "a", address: "D100" }]);
-    (() => strict.resolve({ D200: 1 })).should.throw(WriteRefusedError, { message: /unknown tag "D200".*not allowed/ });
+    (() => strict.resolve({ D200: 1 })).should.throw(WriteRefusedError, {
+      message: /unknown tag "D200".*not allowed/,
+    });
     const open1 = writer([{ name: "a", address: "D100:int32" }], { allowAddresses: true });
     open1.resolve({ D101: 3 }).items.length.should.equal(1, "inside a configured tag's span");
     (() => open1.resolve({ D102: 1 })).should.throw(/D102 is outside this node's allow-list \(D100:int32\)/);
@@ -78,9 +85,15 @@ describe("TagWriter", function () {
   it("refuses bad values, word bits and malformed allow-lists with the reason", async () => {
     (() => writer([{ name: "b", address: "D100.3" }])).should.throw(/bit of a word/);
     const unused = { name: "unused", request: () => Promise.reject(new Error("must not be sent")) };
-    await writer([{ name: "n", address: "D100" }]).write({ n: 70000 }, unused).should.be.rejectedWith({ code: "MC_BAD_VALUE" });
+    await writer([{ name: "n", address: "D100" }])
+      .write({ n: 70000 }, unused)
+      .should.be.rejectedWith({ code: "MC_BAD_VALUE" });
     (() => parseAllowList("D10-M20, Q1", TAG_OPTIONS)).should.throw(/same device.*Q1/);
-    (() => writer([{ name: "a", address: "D0" }, { name: "b", address: "D1" }]).resolve(5)).should.throw(/must be an object/);
+    (() =>
+      writer([
+        { name: "a", address: "D0" },
+        { name: "b", address: "D1" },
+      ]).resolve(5)).should.throw(/must be an object/);
   });
 
   it("end code 0055 becomes a readable error", async () => {
@@ -88,7 +101,9 @@ describe("TagWriter", function () {
     const w = writer([{ name: "a", address: "D100" }]);
     const err = (await w.write({ a: 1 }, pool).catch((e) => e)) as PlcWriteError;
     err.should.be.instanceOf(PlcWriteError);
-    err.message.should.match(/PLC sim refused the write to D100: PLC is in RUN and online change is disabled \(end code 0055\)/);
+    err.message.should.match(
+      /PLC sim refused the write to D100: PLC is in RUN and online change is disabled \(end code 0055\)/,
+    );
     err.code.should.equal("MC_END_CODE");
     err.endCode!.should.equal(0x55);
   });

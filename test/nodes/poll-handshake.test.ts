@@ -83,7 +83,13 @@ describe("jsscada-poll-handshake", function () {
       msg._keep!.should.equal("me");
       msg.topic!.should.equal("g");
       msg.payload.should.eql({ speed: 1234, total: 0x15678 });
-      msg.polling!.should.containEql({ group: "g", mode: "handshake", manual: true, quality: "good", tags: 2 });
+      msg.polling!.should.containEql({
+        group: "g",
+        mode: "handshake",
+        manual: true,
+        quality: "good",
+        tags: 2,
+      });
     });
 
     it("rejects duplicates inside the window on the second output with a reason, and counts them", async () => {
@@ -104,7 +110,11 @@ describe("jsscada-poll-handshake", function () {
       await until(() => out.length === 2);
       g.receive({ topic: "status" });
       const reply = await nextMessage<Msg>(helper.getNode("replies"));
-      (reply.payload.group as Record<string, unknown>).should.containEql({ duplicates: 2, accepted: 2, trigger: "message" });
+      (reply.payload.group as Record<string, unknown>).should.containEql({
+        duplicates: 2,
+        accepted: 2,
+        trigger: "message",
+      });
     });
 
     it("concurrent triggers (dedup off, coalesce): every caller answered, with data read after it asked", async () => {
@@ -117,23 +127,41 @@ describe("jsscada-poll-handshake", function () {
       await delay(5);
       for (let i = 1; i <= 5; i++) g.receive({ n: i });
       await until(() => out.length === 6, 3000);
-      out.map((m) => [m.n, m.polling!.cycle]).should.eql([[0, 0], [1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
-      (sim.stats.requests - before).should.equal(2 * (out[0]!.polling!.requests as number), "two polls for six callers");
+      out
+        .map((m) => [m.n, m.polling!.cycle])
+        .should.eql([
+          [0, 0],
+          [1, 1],
+          [2, 1],
+          [3, 1],
+          [4, 1],
+          [5, 1],
+        ]);
+      (sim.stats.requests - before).should.equal(
+        2 * (out[0]!.polling!.requests as number),
+        "two polls for six callers",
+      );
     });
 
     it("queue mode: overflow goes to the second output, never lost", async () => {
       sim.setLatency(40);
-      await helper.load(NODES, [plcConfig("plc", sim.port), group("g", { dedup: "0", concurrency: "queue", maxPending: "2" }), ...helpers]);
+      await helper.load(NODES, [
+        plcConfig("plc", sim.port),
+        group("g", { dedup: "0", concurrency: "queue", maxPending: "2" }),
+        ...helpers,
+      ]);
       const out = collect<Msg>(helper.getNode("out"));
       const rejected = collect<Msg>(helper.getNode("rejected"));
       const g = helper.getNode("g-node");
       for (let i = 0; i < 5; i++) g.receive({ n: i });
       await until(() => out.length + rejected.length === 5, 3000);
       out.map((m) => m.n).should.eql([0, 1, 2]);
-      rejected.map((m) => [m.n, m.rejected!.reason]).should.eql([
-        [3, "queue-full"],
-        [4, "queue-full"],
-      ]);
+      rejected
+        .map((m) => [m.n, m.rejected!.reason])
+        .should.eql([
+          [3, "queue-full"],
+          [4, "queue-full"],
+        ]);
     });
 
     it("answers an HTTP caller: http in → handshake → http response", async () => {
@@ -158,7 +186,12 @@ describe("jsscada-poll-handshake", function () {
     });
 
     it("a failed poll fails the trigger message (done(err)) so a Catch node sees it", async () => {
-      await helper.load(NODES, [plcConfig("plc", sim.port), group("g", { dedup: "0" }), ...catchAll(), ...helpers]);
+      await helper.load(NODES, [
+        plcConfig("plc", sim.port),
+        group("g", { dedup: "0" }),
+        ...catchAll(),
+        ...helpers,
+      ]);
       sim.failWhen(() => 0xc05b);
       const caught = nextMessage<Msg>(helper.getNode("caught"));
       helper.getNode("g-node").receive({ payload: "x" });
@@ -207,7 +240,11 @@ describe("jsscada-poll-handshake", function () {
       [...program.acks.values()].every((a) => a.length === 1 && a[0] === 1).should.be.true();
       helper.getNode("hs-node").receive({ topic: "status" });
       const reply = await nextMessage<Msg>(helper.getNode("replies"));
-      (reply.payload.group as Record<string, unknown>).should.containEql({ transactions: 20, ok: 20, trigger: "plc" });
+      (reply.payload.group as Record<string, unknown>).should.containEql({
+        transactions: 20,
+        ok: 20,
+        trigger: "plc",
+      });
     });
 
     it("REQ stuck high: time-out on the second output, no replay", async () => {
@@ -228,24 +265,46 @@ describe("jsscada-poll-handshake", function () {
     it("ACK after downstream: a Complete node watching the consumer acknowledges", async () => {
       await helper.load(NODES, [
         plcConfig("plc", sim.port),
-        plcGroup({ ackAfterDownstream: true, downstreamTimeout: "2000", reqClearTimeout: "2000", wires: [["consumer"], ["rejected"], ["replies"]] }),
+        plcGroup({
+          ackAfterDownstream: true,
+          downstreamTimeout: "2000",
+          reqClearTimeout: "2000",
+          wires: [["consumer"], ["rejected"], ["replies"]],
+        }),
         { id: "consumer", type: "function", func: "return msg;", outputs: 1, wires: [["out"]] },
         { id: "done-watch", type: "complete", scope: ["consumer"], uncaught: false, wires: [["hs-node"]] },
         ...helpers,
       ]);
       await watching();
       const results: number[] = [];
-      const program = await runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", count: 3, onDone: (_s, r) => results.push(r) });
+      const program = await runPlcProgram({
+        memory: sim.memory,
+        req: "M100",
+        ack: "D10",
+        sequence: "D12",
+        count: 3,
+        onDone: (_s, r) => results.push(r),
+      });
       results.should.eql([1, 1, 1]);
       program.retries.should.equal(0);
     });
 
     it("an explicit nack message writes NG", async () => {
-      await helper.load(NODES, [plcConfig("plc", sim.port), plcGroup({ ackAfterDownstream: true, downstreamTimeout: "2000", reqClearTimeout: "2000" }), ...helpers]);
+      await helper.load(NODES, [
+        plcConfig("plc", sim.port),
+        plcGroup({ ackAfterDownstream: true, downstreamTimeout: "2000", reqClearTimeout: "2000" }),
+        ...helpers,
+      ]);
       const out = collect<Msg>(helper.getNode("out"));
       await watching();
       const g = helper.getNode("hs-node");
-      const program = runPlcProgram({ memory: sim.memory, req: "M100", ack: "D10", sequence: "D12", count: 1 });
+      const program = runPlcProgram({
+        memory: sim.memory,
+        req: "M100",
+        ack: "D10",
+        sequence: "D12",
+        count: 1,
+      });
       await until(() => out.length === 1);
       sim.memory.get("D10").should.equal(0);
       g.receive({ topic: "nack", payload: out[0]!.handshake!.transactionId });
@@ -254,7 +313,12 @@ describe("jsscada-poll-handshake", function () {
     });
 
     it("refuses a bad ACK address with a red status and failing inputs", async () => {
-      await helper.load(NODES, [plcConfig("plc", sim.port), plcGroup({ ack: "D10.1" }), ...catchAll(), ...helpers]);
+      await helper.load(NODES, [
+        plcConfig("plc", sim.port),
+        plcGroup({ ack: "D10.1" }),
+        ...catchAll(),
+        ...helpers,
+      ]);
       const caught = nextMessage<Msg>(helper.getNode("caught"));
       helper.getNode("hs-node").receive({ topic: "start" });
       ((await caught).error!.message as string).should.match(/cannot write atomically/);

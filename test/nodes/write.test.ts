@@ -35,10 +35,18 @@ function writer(extra: object = {}): object {
 describe("jsscada-write", function () {
   let sim: PlcSimulator;
 
-  async function load(node: object, options: ConstructorParameters<typeof PlcSimulator>[0] = {}): Promise<void> {
+  async function load(
+    node: object,
+    options: ConstructorParameters<typeof PlcSimulator>[0] = {},
+  ): Promise<void> {
     sim = new PlcSimulator(options);
     await sim.start();
-    await helper.load(NODES, [plcConfig("plc", sim.port), node, { id: "out", type: "helper" }, ...catchAll()]);
+    await helper.load(NODES, [
+      plcConfig("plc", sim.port),
+      node,
+      { id: "out", type: "helper" },
+      ...catchAll(),
+    ]);
   }
 
   afterEach(async () => {
@@ -57,7 +65,9 @@ describe("jsscada-write", function () {
     (msg.write!.written as object).should.eql({ speed: -2, setpoint: 12.5, run: true });
     (sim.stats.requests - before).should.equal(2, "one word request, one bit request");
     sim.memory.readWords("D", 100, 1).should.eql([0xfffe]);
-    Buffer.from(Uint16Array.from(sim.memory.readWords("D", 102, 2)).buffer).readFloatLE(0).should.equal(12.5);
+    Buffer.from(Uint16Array.from(sim.memory.readWords("D", 102, 2)).buffer)
+      .readFloatLE(0)
+      .should.equal(12.5);
     sim.memory.get("M5").should.be.true();
   });
 
@@ -93,7 +103,9 @@ describe("jsscada-write", function () {
     await load(writer(), { onlineChangeDisabled: true });
     const caught = nextMessage<Msg>(helper.getNode("caught"));
     helper.getNode("w-node").receive({ payload: { speed: 1 } });
-    (await caught).error!.message.should.match(/PLC is in RUN and online change is disabled \(end code 0055\)/);
+    (await caught).error!.message.should.match(
+      /PLC is in RUN and online change is disabled \(end code 0055\)/,
+    );
   });
 
   it("a bad tag table keeps the node from writing, with the reason", async () => {
