@@ -28,5 +28,5 @@ export {
   type SingleDelivery,
 } from "./queue";
 export { RateLimiter } from "./rate";
-export { SqliteStore, moveStoreAside, type SqliteStoreOptions } from "./sqlite-store";
+export { SqliteStore, bufferReviver, moveStoreAside, type SqliteStoreOptions } from "./sqlite-store";
 export type { NewMessage, QueueStore, StoredMessage } from "./store";

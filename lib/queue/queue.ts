@@ -85,7 +85,7 @@ export interface QueueOptions<T> {
 export type PutResult = "queued" | "dropped";
 
 export interface DropEvent {
-  reason: OverflowPolicy | "too-large";
+  reason: OverflowPolicy | "too-large" | "unreadable";
   count: number;
 }
 
@@ -126,6 +126,8 @@ export interface QueueEvents {
   storeError: [QueueStoreError];
   /** The deliver callback threw; with acks the message is redelivered after the ack time-out. */
   deliverError: [unknown];
+  /** A stored message could not be decoded; it was dropped so the ones behind it still go out. */
+  unreadable: [Error];
 }
 
 interface InFlight<T> {
@@ -291,6 +293,20 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
     this.forget(flight.messages);
     this.monitor.dequeued(flight.messages.length);
     this.observe();
+    this.schedule();
+    return true;
+  }
+
+  /**
+   * The consumer failed this delivery: send it again now (as a redelivery, same id) instead of waiting for
+   * the ack time-out. False when the id is unknown.
+   */
+  nack(id: number): boolean {
+    const flight = this.inFlight.get(id);
+    if (flight === undefined || this.redeliver.includes(flight)) return flight !== undefined;
+    this.clock.clearTimeout(flight.timer);
+    flight.timer = undefined;
+    this.redeliver.push(flight);
     this.schedule();
     return true;
   }
@@ -664,7 +680,7 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
 
   /** Makes at least `want` waiting messages available if the store has them; false when none wait. */
   private fillWindow(want: number): boolean {
-    if (this.window.length - this.windowPos < want && this.storeMayHaveMore) {
+    while (this.window.length - this.windowPos < want && this.storeMayHaveMore) {
       if (this.windowPos > 0) {
         this.window = this.window.slice(this.windowPos);
         this.windowPos = 0;
@@ -674,10 +690,20 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
       if (read.length < room) this.storeMayHaveMore = false;
       for (const m of read) {
         this.readSeq = m.seq;
-        if (!this.inFlightSeqs.has(m.seq) && !this.removals.has(m.seq)) this.window.push(m);
+        if (this.inFlightSeqs.has(m.seq) || this.removals.has(m.seq)) continue;
+        if (m.unreadable === undefined) this.window.push(m);
+        else this.dropUnreadable(m, m.unreadable);
       }
     }
     return this.window.length > this.windowPos;
+  }
+
+  private dropUnreadable(m: StoredMessage<T>, error: Error): void {
+    this.removeStored([m.seq]);
+    this.held--;
+    this.heldBytes -= m.bytes;
+    this.countDrop(1, "unreadable");
+    this.emit("unreadable", error);
   }
 
   private fillWindowSafely(want: number): boolean {

@@ -19,6 +19,8 @@ export interface SqliteStoreOptions {
    * before QUEUE_STORE_LOCKED. Default 1 000.
    */
   busyTimeoutMs?: number;
+  /** Passed to JSON.parse for every payload read, e.g. `bufferReviver` to get Buffers back. */
+  reviver?: (key: string, value: unknown) => unknown;
 }
 
 type Row = [seq: number, enqueuedAt: number, attempts: number, payload: string, bytes: number];
@@ -37,24 +39,31 @@ export class SqliteStore<T> implements QueueStore<T> {
   readonly movedAsideTo: string | undefined;
   private readonly db: Database.Database;
   private readonly statements: ReturnType<typeof prepare>;
+  private readonly reviver: SqliteStoreOptions["reviver"];
 
-  private constructor(file: string, db: Database.Database, movedAsideTo: string | undefined) {
+  private constructor(
+    file: string,
+    db: Database.Database,
+    movedAsideTo: string | undefined,
+    options: SqliteStoreOptions,
+  ) {
     this.file = file;
     this.db = db;
     this.movedAsideTo = movedAsideTo;
+    this.reviver = options.reviver;
     this.statements = prepare(db);
   }
 
   /** Throws QueueStoreError (QUEUE_STORE_CORRUPT, _UNWRITABLE or _LOCKED); never leaves a handle open. */
   static open<T>(file: string, options: SqliteStoreOptions = {}): SqliteStore<T> {
     try {
-      return new SqliteStore<T>(file, openDatabase(file, options), undefined);
+      return new SqliteStore<T>(file, openDatabase(file, options), undefined, options);
     } catch (err) {
       const error = toStoreError(file, err);
       if (error.code !== "QUEUE_STORE_CORRUPT" || options.moveCorruptAside !== true) throw error;
       const movedTo = moveStoreAside(file);
       try {
-        return new SqliteStore<T>(file, openDatabase(file, options), movedTo);
+        return new SqliteStore<T>(file, openDatabase(file, options), movedTo, options);
       } catch (retryErr) {
         throw toStoreError(file, retryErr);
       }
@@ -86,13 +95,19 @@ export class SqliteStore<T> implements QueueStore<T> {
   read(afterSeq: number, limit: number): StoredMessage<T>[] {
     return this.guard(() => {
       const rows = this.statements.read.raw().all(afterSeq, limit) as Row[];
-      return rows.map(([seq, enqueuedAt, attempts, payload, bytes]) => ({
-        seq,
-        enqueuedAt,
-        attempts,
-        bytes,
-        payload: this.parse(seq, payload),
-      }));
+      return rows.map(([seq, enqueuedAt, attempts, json, bytes]) => {
+        try {
+          return { seq, enqueuedAt, attempts, bytes, payload: JSON.parse(json, this.reviver) as T };
+        } catch (err) {
+          const unreadable = new QueueStoreError(
+            "QUEUE_STORE_CORRUPT",
+            this.file,
+            `message ${seq} is not valid JSON`,
+            err,
+          );
+          return { seq, enqueuedAt, attempts, bytes, payload: undefined as T, unreadable };
+        }
+      });
     });
   }
 
@@ -129,14 +144,6 @@ export class SqliteStore<T> implements QueueStore<T> {
     if (this.db.open) this.db.close();
   }
 
-  private parse(seq: number, payload: string): T {
-    try {
-      return JSON.parse(payload) as T;
-    } catch (err) {
-      throw new QueueStoreError("QUEUE_STORE_CORRUPT", this.file, `message ${seq} is not valid JSON`, err);
-    }
-  }
-
   private guard<R>(fn: () => R): R {
     try {
       return fn();
@@ -144,6 +151,23 @@ export class SqliteStore<T> implements QueueStore<T> {
       throw toStoreError(this.file, err);
     }
   }
+}
+
+/**
+ * JSON turns a Buffer into `{type: "Buffer", data: [...]}`; this turns it back, so a persisted
+ * `msg.payload` Buffer (a raw PLC frame, a file chunk) is delivered as a Buffer.
+ */
+export function bufferReviver(_key: string, value: unknown): unknown {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    (value as { type?: unknown }).type === "Buffer" &&
+    Array.isArray((value as { data?: unknown }).data) &&
+    Object.keys(value).length === 2
+  ) {
+    return Buffer.from((value as { data: number[] }).data);
+  }
+  return value;
 }
 
 /**

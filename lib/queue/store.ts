@@ -13,6 +13,11 @@ export interface StoredMessage<T> {
   attempts: number;
   /** Size of the serialised payload, 0 when the queue does not measure it (memory store, no byte limit). */
   readonly bytes: number;
+  /**
+   * Set instead of throwing when this one row cannot be decoded (its `payload` is then undefined): one bad
+   * row must not block every message behind it. The queue drops it and reports the error.
+   */
+  readonly unreadable?: Error;
 }
 
 export interface NewMessage<T> {

@@ -59,6 +59,21 @@ describe("queue delivery", () => {
       clock.pendingTimers.should.equal(0);
     });
 
+    it("nack redelivers at once under the same id, marked as a redelivery", async () => {
+      const { queue, delivered, clock } = setup({ ackTimeoutMs: 5_000 });
+      await putAll(queue, [7, 8]);
+      queue.nack(delivered[0].id).should.be.true();
+      delivered[1].should.containEql({ id: delivered[0].id, attempt: 2, redelivery: true, payload: 7 });
+      queue.nack(12345).should.be.false();
+      clock.advance(4_999);
+      delivered.length.should.equal(2);
+      clock.advance(1);
+      delivered[2].should.containEql({ attempt: 3, payload: 7 });
+      queue.ack(delivered[0].id).should.be.true();
+      delivered[3].should.containEql({ attempt: 1, payload: 8 });
+      queue.status().redelivered.should.equal(2);
+    });
+
     it("a deliver callback that throws does not lose the message", async () => {
       const clock = new FakeClock();
       let calls = 0;

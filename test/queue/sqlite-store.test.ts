@@ -1,7 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import should from "should";
-import { Queue, QueueStoreError, SqliteStore, type Delivery, type QueueOptions } from "../../lib/queue";
+import Database from "better-sqlite3";
+import {
+  Queue,
+  QueueStoreError,
+  SqliteStore,
+  bufferReviver,
+  type Delivery,
+  type QueueOptions,
+} from "../../lib/queue";
 import { FakeClock, payloads, settle, tempDir } from "./helpers";
 
 type Msg = { n: number };
@@ -145,6 +153,47 @@ describe("persistent queue (SqliteStore)", () => {
     await queue.put({ n: 2 });
     await settle();
     payloads(delivered).should.eql([{ n: 2 }]);
+  });
+
+  it("drops an unreadable row with an event and delivers the messages behind it", async () => {
+    const first = openQueue();
+    first.queue.pause();
+    await Promise.all([1, 2, 3].map((n) => first.queue.put({ n })));
+    first.queue.close();
+    const db = new Database(file);
+    db.prepare("UPDATE queue_messages SET payload = '{broken' WHERE seq = 2").run();
+    db.close();
+
+    const { queue, delivered } = openQueue({ maxInFlight: 10 });
+    const unreadable: Error[] = [];
+    const drops: string[] = [];
+    queue.on("unreadable", (e) => unreadable.push(e));
+    queue.on("drop", (d) => drops.push(d.reason));
+    await settle();
+    payloads(delivered).should.eql([{ n: 1 }, { n: 3 }]);
+    (unreadable[0] as QueueStoreError).code.should.equal("QUEUE_STORE_CORRUPT");
+    unreadable[0].message.should.match(/message 2 is not valid JSON/);
+    drops.should.eql(["unreadable"]);
+    queue.status().should.containEql({ size: 2, dropped: 1 });
+  });
+
+  it("gives Buffers back with bufferReviver", async () => {
+    const delivered: Delivery<{ b: Buffer }>[] = [];
+    const store = SqliteStore.open<{ b: Buffer }>(file, { reviver: bufferReviver });
+    const queue = new Queue<{ b: Buffer }>({ store, deliver: (d) => delivered.push(d) });
+    open.push(queue);
+    queue.pause();
+    await queue.put({ b: Buffer.from([1, 2, 255]) });
+    queue.close();
+    const reopened = new Queue<{ b: Buffer }>({
+      store: SqliteStore.open(file, { reviver: bufferReviver }),
+      deliver: (d) => delivered.push(d),
+    });
+    open.push(reopened);
+    await settle();
+    const got = payloads(delivered)[0].b;
+    Buffer.isBuffer(got).should.be.true();
+    [...got].should.eql([1, 2, 255]);
   });
 
   describe("unusable files", () => {
