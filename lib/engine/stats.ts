@@ -1,7 +1,8 @@
 /**
  * Polling statistics for one group or one PLC. Recording is O(1) and allocation-free, because it runs
- * on every poll; the percentiles are computed only when someone asks for a snapshot (a status update,
- * a stats message), over a bounded window of recent latencies.
+ * on every poll. Latency percentiles come from a log-bucket histogram of the recent window, so a
+ * snapshot costs a few dozen additions instead of a sort: the engine asks for 1 000 groups' status
+ * every second and must answer in about a millisecond.
  */
 import type { CycleReport } from "./scheduler.js";
 
@@ -38,11 +39,57 @@ export interface StatsSnapshot {
   errorsByCode: Record<string, number>;
 }
 
+/** Buckets per doubling: each bucket is 2^(1/8) ≈ 9 % wide, the percentiles' resolution. */
+const BUCKETS_PER_OCTAVE = 8;
+/** The smallest bucket starts at 1 µs; 27 octaves reach past a day. */
+const MIN_LATENCY_MS = 0.001;
+const BUCKETS = 27 * BUCKETS_PER_OCTAVE;
+
+function bucketOf(ms: number): number {
+  if (!(ms > MIN_LATENCY_MS)) return 0;
+  return Math.min(BUCKETS - 1, Math.floor(Math.log2(ms / MIN_LATENCY_MS) * BUCKETS_PER_OCTAVE));
+}
+
+/** Upper edge of a bucket: a percentile is reported as "at most this", never optimistic. */
+function bucketTop(i: number): number {
+  return MIN_LATENCY_MS * 2 ** ((i + 1) / BUCKETS_PER_OCTAVE);
+}
+
+/** Half of the window: a histogram plus the exact count, sum and max of its samples. */
+class HalfWindow {
+  readonly counts = new Uint32Array(BUCKETS);
+  count = 0;
+  sum = 0;
+  max = 0;
+  low = BUCKETS;
+  high = -1;
+
+  add(ms: number): void {
+    const b = bucketOf(ms);
+    this.counts[b]!++;
+    this.count++;
+    this.sum += ms;
+    if (ms > this.max) this.max = ms;
+    if (b < this.low) this.low = b;
+    if (b > this.high) this.high = b;
+  }
+
+  clear(): void {
+    if (this.count > 0) this.counts.fill(0, this.low, this.high + 1);
+    this.count = 0;
+    this.sum = 0;
+    this.max = 0;
+    this.low = BUCKETS;
+    this.high = -1;
+  }
+}
+
 export class PollStats {
   private readonly wallClock: () => number;
-  private readonly window: Float64Array;
-  private count = 0;
-  private head = 0;
+  /** Samples per half window: the snapshot covers between `half` and 2 × `half` recent samples. */
+  private readonly half: number;
+  private current = new HalfWindow();
+  private previous = new HalfWindow();
   private last: number | null = null;
 
   private successes = 0;
@@ -56,7 +103,7 @@ export class PollStats {
   constructor(options: StatsOptions = {}) {
     const size = options.window ?? DEFAULT_LATENCY_WINDOW;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`Stats window must be >= 1, got ${size}`);
-    this.window = new Float64Array(size);
+    this.half = Math.max(1, Math.ceil(size / 2));
     this.wallClock = options.wallClock ?? Date.now;
   }
 
@@ -88,8 +135,8 @@ export class PollStats {
   }
 
   reset(): void {
-    this.count = 0;
-    this.head = 0;
+    this.current.clear();
+    this.previous.clear();
     this.last = null;
     this.successes = 0;
     this.errors = 0;
@@ -117,29 +164,45 @@ export class PollStats {
   }
 
   private addLatency(ms: number): void {
-    if (this.count < this.window.length) this.count++;
-    this.window[this.head] = ms;
-    this.head = (this.head + 1) % this.window.length;
+    if (this.current.count >= this.half) {
+      const emptied = this.previous;
+      emptied.clear();
+      this.previous = this.current;
+      this.current = emptied;
+    }
+    this.current.add(ms);
     this.last = ms;
   }
 
   private latencySnapshot(): LatencySnapshot {
-    if (this.count === 0) return { samples: 0, last: null, avg: null, max: null, p50: null, p99: null };
-    const sorted = this.window.slice(0, this.count).sort();
-    let sum = 0;
-    for (const v of sorted) sum += v;
+    const a = this.current;
+    const b = this.previous;
+    const count = a.count + b.count;
+    if (count === 0) return { samples: 0, last: null, avg: null, max: null, p50: null, p99: null };
+    const max = Math.max(a.max, b.max);
+    const low = Math.min(a.low, b.low);
+    const high = Math.max(a.high, b.high);
+    // Nearest rank, as percentile() does on sorted samples; capped by the true maximum.
+    const rankOf = (p: number): number => Math.max(1, Math.ceil((p / 100) * count));
+    const at = (rank: number): number => {
+      let seen = 0;
+      for (let i = low; i <= high; i++) {
+        seen += a.counts[i]! + b.counts[i]!;
+        if (seen >= rank) return Math.min(bucketTop(i), max);
+      }
+      return max;
+    };
     return {
-      samples: this.count,
+      samples: count,
       last: this.last,
-      avg: sum / this.count,
-      max: sorted[this.count - 1],
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
+      avg: (a.sum + b.sum) / count,
+      max,
+      p50: at(rankOf(50)),
+      p99: at(rankOf(99)),
     };
   }
 }
 
-/** Nearest-rank percentile: a value that was really observed, never an interpolation. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
