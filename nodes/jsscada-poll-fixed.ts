@@ -13,7 +13,7 @@ import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
 import { registerAdminRoutes } from "./admin";
 import { commandOf, intervalFrom } from "./commands";
 import { engineFor, num } from "./runtime";
-import { STATUS, ThrottledStatus, short } from "./status";
+import { STATUS, ThrottledStatus, short, statusForError } from "./status";
 import type { PlcNode, PollFixedNodeDef } from "./types";
 
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 } as const;
@@ -96,7 +96,7 @@ export = function (RED: NodeAPI): void {
       }
     });
     group.on("poll-error", (err: PollError) => {
-      showError(err);
+      status.set(statusForError(err.code, err.message));
       const decision = logLimiter.check(`cycle:${err.message}`);
       if (decision.log) {
         node.error(withRepeatCount(err.message, decision.repeated), {
@@ -109,13 +109,6 @@ export = function (RED: NodeAPI): void {
     group.on("state", (state: string) => {
       if (state === "stopped") status.set(STATUS.stopped("stopped"));
     });
-
-    function showError(err: PollError): void {
-      if (err.code === "MC_PLC_DISABLED") status.set(STATUS.disabled("PLC disabled"));
-      else if (err.code === "MC_PLC_OFFLINE" || err.code.startsWith("MC_CONNECTION")) {
-        status.set(STATUS.disconnected(short(err.message.replace(/^group [^:]+: /, ""))));
-      } else status.set(STATUS.error(short(err.message.replace(/^group [^:]+: /, ""))));
-    }
 
     function start(): void {
       try {

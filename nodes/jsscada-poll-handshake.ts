@@ -24,7 +24,7 @@ import { type Tag, parseTag } from "../lib/mc/tags";
 import { registerAdminRoutes } from "./admin";
 import { commandOf } from "./commands";
 import { engineFor, num } from "./runtime";
-import { STATUS, ThrottledStatus, short } from "./status";
+import { STATUS, ThrottledStatus, short, statusForError } from "./status";
 import type { PlcNode } from "./types";
 import type { PollHandshakeNodeDef } from "./types-handshake";
 
@@ -207,11 +207,7 @@ export = function (RED: NodeAPI): void {
     });
 
     function showError(code: string, message: string): void {
-      const text = short(message.replace(/^group [^:,]+[:,] /, ""));
-      if (code === "MC_PLC_DISABLED") status.set(STATUS.disabled("PLC disabled"));
-      else if (code === "MC_PLC_OFFLINE" || code.startsWith("MC_CONNECTION"))
-        status.set(STATUS.disconnected(text));
-      else status.set(STATUS.error(text));
+      status.set(statusForError(code, message));
     }
 
     function start(): void {

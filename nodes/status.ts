@@ -15,6 +15,15 @@ export const STATUS = {
   disabled: (text: string): NodeStatus => ({ fill: "grey", shape: "dot", text }),
 };
 
+/** The status for a failed poll: grey when the PLC is disabled, red ring when unreachable, else red dot. */
+export function statusForError(code: string, message: string): NodeStatus {
+  // The node already names its group; the status line has room for the cause only.
+  const text = short(message.replace(/^group [^:,]+[:,] /, ""));
+  if (code === "MC_PLC_DISABLED") return STATUS.disabled("PLC disabled");
+  if (code === "MC_PLC_OFFLINE" || code.startsWith("MC_CONNECTION")) return STATUS.disconnected(text);
+  return STATUS.error(text);
+}
+
 export class ThrottledStatus {
   private pending?: NodeStatus;
   private shown?: string;

@@ -150,5 +150,19 @@
     });
   }
 
-  window.jsscadaEditor = { tagTable: tagTable, tagsLookValid: tagsLookValid, validateRemote: validateRemote };
+  /** For a node's `oneditresize`: the tag list takes the dialog height the other rows leave. */
+  function resizeTagList(size) {
+    var height = size.height;
+    $("#dialog-form>div:not(.node-input-tags-row)").each(function () {
+      height -= $(this).outerHeight(true);
+    });
+    $("#node-input-tags-list").editableList("height", Math.max(150, height - 40));
+  }
+
+  window.jsscadaEditor = {
+    tagTable: tagTable,
+    tagsLookValid: tagsLookValid,
+    validateRemote: validateRemote,
+    resizeTagList: resizeTagList,
+  };
 })();

@@ -1,0 +1,310 @@
+/**
+ * `jsscada-queue`: a bounded, monitored store-and-forward queue between producers and a slow consumer.
+ * Thin adapter over lib/queue: it builds the Queue (memory or SQLite in the user directory) from the
+ * dialog, turns input messages into puts, acknowledgements and control commands, turns deliveries into
+ * messages on output 1 and events into messages on output 2, and registers the queue with the engine.
+ */
+import path from "node:path";
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
+import { LogRateLimiter, withRepeatCount } from "../lib/engine/rate-limit";
+import {
+  Queue,
+  SqliteStore,
+  bufferReviver,
+  statusText,
+  type Delivery,
+  type QueueOptions,
+  type QueueStore,
+} from "../lib/queue";
+import { commandOf } from "./commands";
+import { engineFor, num } from "./runtime";
+import { STATUS, ThrottledStatus, short } from "./status";
+import type { QueueNodeDef } from "./types-queue";
+
+/** A message as the queue holds it: the producer's message object (memory) or its JSON form (disk). */
+type Held = Record<string, unknown>;
+
+/** What a delivered message carries in `msg.queue`, and what an acknowledgement brings back. */
+interface Marker {
+  id?: unknown;
+  queue?: unknown;
+}
+
+const COMMANDS = new Set(["ack", "nack", "pause", "resume", "clear", "flush", "status", "pull"]);
+const STATUS_DELAY_MS = 250;
+
+/** Disk file name for a queue name: anything outside [A-Za-z0-9._-] becomes "_". */
+function storeFileName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9._-]/g, "_")}.sqlite`;
+}
+
+/** The Queue options of a dialog, with times converted to ms; the Queue validates the numbers. */
+function queueOptionsFrom(config: QueueNodeDef): Omit<QueueOptions<Held>, "deliver" | "store"> {
+  const batchSize = num(config.batchSize, 0);
+  const batchTime = num(config.batchTime, Number.NaN);
+  return {
+    capacity: num(config.capacity, 10_000),
+    maxBytes: config.maxBytes === "" || config.maxBytes === undefined ? undefined : num(config.maxBytes, 0),
+    overflow: config.overflow || "reject",
+    mode: config.mode || "ack",
+    requireAck: Boolean(config.requireAck),
+    maxInFlight: num(config.maxInFlight, 1),
+    ackTimeoutMs: num(config.ackTimeout, 30) * 1000,
+    ratePerSecond: num(config.rate, 10),
+    batch:
+      batchSize === 0
+        ? undefined
+        : { size: batchSize, timeMs: Number.isNaN(batchTime) ? undefined : batchTime },
+    thresholds: {
+      warn: num(config.warn, 70),
+      alarm: num(config.alarm, 90),
+      hysteresis: num(config.hysteresis, 5),
+    },
+  };
+}
+
+export = function (RED: NodeAPI): void {
+  function JsscadaQueueNode(this: Node, config: QueueNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const name = (config.name || node.id).trim();
+    const status = new ThrottledStatus(node);
+    const persistent = config.persistence === "disk";
+    const engine = engineFor(RED);
+    const logLimiter = new LogRateLimiter({ periodMs: 30_000 });
+
+    const refuse = (reason: string): void => {
+      node.error(reason);
+      node.status(STATUS.error(short(reason)));
+      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
+        done(new Error(reason)),
+      );
+    };
+    const log = (level: "warn" | "error", key: string, text: string): void => {
+      const decision = logLimiter.check(key);
+      if (decision.log) node[level](withRepeatCount(`queue ${name}: ${text}`, decision.repeated));
+    };
+
+    if ((engine.status().queues as { name?: string }[]).some((q) => q.name === name)) {
+      return refuse(`queue ${name}: another queue node already has this name`);
+    }
+
+    let store: QueueStore<Held> | undefined;
+    if (persistent) {
+      const userDir = (RED.settings as { userDir?: string }).userDir;
+      if (!userDir) return refuse(`queue ${name}: disk persistence needs the Node-RED user directory`);
+      const file = path.join(userDir, "jsscada-queues", storeFileName(name));
+      try {
+        const sqlite = SqliteStore.open<Held>(file, {
+          moveCorruptAside: Boolean(config.moveCorrupt),
+          reviver: bufferReviver,
+        });
+        if (sqlite.movedAsideTo !== undefined) {
+          node.warn(
+            `queue ${name}: the store was corrupt; moved it to ${sqlite.movedAsideTo} and started empty`,
+          );
+        }
+        store = sqlite;
+      } catch (err) {
+        return refuse(`queue ${name}: ${(err as Error).message}`);
+      }
+    }
+
+    let queue: Queue<Held>;
+    try {
+      queue = new Queue<Held>({ ...queueOptionsFrom(config), store, deliver });
+    } catch (err) {
+      store?.close();
+      return refuse(`queue ${name}: ${(err as Error).message}`);
+    }
+
+    let closed = false;
+    let storeProblem: string | undefined;
+    let staleAcks = 0;
+    let statusDue: NodeJS.Timeout | undefined;
+
+    function deliver(d: Delivery<Held>): void {
+      const meta = {
+        id: d.id,
+        attempt: d.attempt,
+        redelivery: d.redelivery,
+        enqueuedAt: d.enqueuedAt,
+        queue: name,
+      };
+      // A fresh top-level object per delivery: the producer's object is never changed under it, and a
+      // redelivery does not carry what a consumer wrote into the first attempt's message.
+      const msg = d.batch
+        ? {
+            topic: name,
+            payload: d.payloads.map((m) => m.payload),
+            queue: { ...meta, batch: { count: d.payloads.length } },
+          }
+        : { ...d.payload, queue: meta };
+      node.send([msg as NodeMessage, null]);
+      changed();
+    }
+
+    const publicStatus = () => {
+      const s = queue.status();
+      return {
+        name,
+        ...s,
+        lastError: s.lastError ? { code: s.lastError.code, message: s.lastError.message } : undefined,
+        staleAcks,
+      };
+    };
+    const managed = { name, status: publicStatus };
+    engine.registerQueue(managed);
+
+    const event = (payload: object, msg: Record<string, unknown> = {}): NodeMessage =>
+      Object.assign(msg, { topic: "queue-event", payload: { ...payload, queue: name } }) as NodeMessage;
+
+    function showStatus(): void {
+      statusDue = undefined;
+      if (closed) return;
+      const s = queue.status();
+      const shown = statusText(s);
+      if (storeProblem !== undefined) return status.set(STATUS.error(short(storeProblem)));
+      if (s.paused) return status.set(STATUS.stopped(`paused · ${shown.text}`));
+      const text = s.inFlight > 0 ? `${shown.text} · ${s.inFlight} in flight` : shown.text;
+      status.set({ fill: shown.colour, shape: "dot", text });
+    }
+    function changed(): void {
+      if (!closed) statusDue ??= setTimeout(showStatus, STATUS_DELAY_MS);
+    }
+
+    queue.on("level", (c) => {
+      const s = queue.status();
+      const usage = Math.round(c.usage * 10) / 10;
+      node.send([
+        null,
+        event({
+          type: "threshold",
+          level: c.level,
+          previous: c.previous,
+          usage,
+          size: s.size,
+          capacity: s.capacity,
+        }),
+      ]);
+      if (c.level === "alarm") node.warn(`queue ${name}: ${usage} % full (alarm threshold)`);
+      changed();
+    });
+    queue.on("drop", (e) => {
+      // A rejected put already fails its producer's message, which is logged and reaches Catch.
+      if (e.reason !== "reject")
+        log("warn", `drop:${e.reason}`, `dropped ${e.count} message(s) (${e.reason})`);
+      changed();
+    });
+    queue.on("storeError", (err) => {
+      storeProblem = err.message;
+      log("error", `store:${err.code}`, err.message);
+      changed();
+    });
+    queue.on("unreadable", (err) => log("warn", "unreadable", `dropped a stored message: ${err.message}`));
+    queue.on("deliverError", (err) => log("error", "deliver", `delivery failed: ${String(err)}`));
+
+    let warnedHttp = false;
+    function put(msg: NodeMessageInFlow, done: (err?: Error) => void): void {
+      let held: Held = msg as unknown as Held;
+      if (persistent) {
+        const { req, res, ...rest } = held;
+        if ((req !== undefined || res !== undefined) && !warnedHttp) {
+          warnedHttp = true;
+          node.warn(
+            `queue ${name}: msg.req and msg.res cannot be stored on disk and are removed; an http response after this queue will not answer`,
+          );
+        }
+        held = rest;
+      }
+      queue.put(held).then(
+        () => {
+          if (storeProblem !== undefined) storeProblem = undefined;
+          changed();
+          done();
+        },
+        (err: Error) => {
+          changed();
+          done(err);
+        },
+      );
+    }
+
+    /** A message returning with this queue's delivery marker, or an explicit ack/nack command. */
+    function acknowledge(kind: "ack" | "nack", marker: Marker, done: (err?: Error) => void): void {
+      if (marker.queue !== undefined && marker.queue !== name) {
+        return done(
+          new Error(`queue ${name}: ${kind} for queue "${String(marker.queue)}" reached the wrong queue`),
+        );
+      }
+      const id = Number(marker.id);
+      if (!Number.isInteger(id)) {
+        return done(new Error(`queue ${name}: ${kind} needs the delivery id in msg.queue.id`));
+      }
+      const known = kind === "ack" ? queue.ack(id) : queue.nack(id);
+      // Late acks (after a clear, or of a delivery already acked) are expected and harmless.
+      if (!known) staleAcks++;
+      changed();
+      done();
+    }
+
+    node.on("input", (msg: NodeMessageInFlow, send, done) => {
+      const marker = (msg as { queue?: Marker }).queue;
+      const cmd = commandOf(msg)?.command;
+      if (marker !== null && typeof marker === "object" && marker.queue === name && marker.id !== undefined) {
+        const failed = cmd === "nack" || (msg as { error?: unknown }).error !== undefined;
+        return acknowledge(failed ? "nack" : "ack", marker, done);
+      }
+      if (cmd === undefined || !COMMANDS.has(cmd)) return put(msg, done);
+      const reply = (payload: object): void => {
+        send([null, event(payload, msg as unknown as Record<string, unknown>)]);
+        changed();
+        done();
+      };
+      switch (cmd) {
+        case "ack":
+        case "nack":
+          return acknowledge(cmd, marker ?? {}, done);
+        case "pause":
+          queue.pause();
+          return reply({ type: "paused" });
+        case "resume":
+          queue.resume();
+          return reply({ type: "resumed" });
+        case "clear":
+        case "flush":
+          return reply({ type: "cleared", count: queue.clear() });
+        case "status":
+          return reply({ type: "status", status: publicStatus() });
+        case "pull": {
+          if (queue.mode !== "pull")
+            return done(new Error(`queue ${name}: pull needs the pull delivery mode`));
+          const p = msg.payload as { count?: unknown } | number | undefined;
+          const requested = num(typeof p === "object" && p !== null ? p.count : p, 1);
+          if (!(Number.isInteger(requested) && requested > 0)) {
+            return done(new Error(`queue ${name}: pull needs a positive whole count in msg.payload.count`));
+          }
+          return reply({ type: "pulled", requested, released: queue.pull(requested) });
+        }
+      }
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(statusDue);
+      status.close();
+      engine.unregisterQueue(managed);
+      // Disk: everything, in flight included, stays in the file and is delivered after the restart.
+      const dropped = queue.close();
+      if (dropped.length > 0) {
+        node.warn(`queue ${name}: ${dropped.length} message(s) held in memory were dropped on close`);
+      }
+      queue.removeAllListeners();
+      done();
+    });
+
+    showStatus();
+  }
+
+  RED.nodes.registerType("jsscada-queue", JsscadaQueueNode);
+};
