@@ -11,7 +11,7 @@ import {
   PlcHandshakeGroup,
   type TransactionReport,
 } from "../lib/engine/handshake-plc";
-import { runPlcProgram } from "../lib/engine/handshake-sim-program";
+import { runPlcProgram } from "../lib/simulator/handshake-program";
 import { pollOnce } from "../lib/engine/poller";
 import { percentile } from "../lib/engine/stats";
 import { compileTagTable } from "../lib/engine/tag-table";

@@ -20,3 +20,4 @@ export {
   generatorStep,
 } from "./generators";
 export { type FailPredicate } from "./faults";
+export { type PlcProgramOptions, type ProgramMemory, runPlcProgram } from "./handshake-program";

@@ -8,7 +8,7 @@ import {
   type SequenceEvent,
   type TransactionReport,
 } from "../../lib/engine/handshake-plc";
-import { runPlcProgram } from "../../lib/engine/handshake-sim-program";
+import { runPlcProgram } from "../../lib/simulator/handshake-program";
 import { type RequestSender } from "../../lib/engine/poller";
 import { compileTagTable } from "../../lib/engine/tag-table";
 import { type Command } from "../../lib/mc/commands";

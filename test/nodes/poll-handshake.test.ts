@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import "should";
-import { runPlcProgram } from "../../lib/engine/handshake-sim-program";
+import { runPlcProgram } from "../../lib/simulator/handshake-program";
 import { PlcSimulator } from "../../lib/simulator";
 import { delay, until } from "../helpers/scripted-peer";
 import { ALL_NODES, catchAll, collect, helper, nextMessage, plcConfig } from "../helpers/node-red";
