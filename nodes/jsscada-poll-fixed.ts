@@ -6,12 +6,12 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
 import { FixedGroup, type GroupMessage } from "../lib/engine/fixed-group";
 import { type PollError } from "../lib/engine/poller";
-import { LogRateLimiter, withRepeatCount } from "../lib/engine/rate-limit";
 import { CapacityError } from "../lib/engine/registry";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
 import { registerAdminRoutes } from "./admin";
 import { commandOf, intervalFrom } from "./commands";
+import { ErrorLog } from "./error-log";
 import { engineFor, num } from "./runtime";
 import { STATUS, ThrottledStatus, short, statusForError } from "./status";
 import type { PlcNode, PollFixedNodeDef } from "./types";
@@ -71,7 +71,7 @@ export = function (RED: NodeAPI): void {
       return refuse((err as Error).message);
     }
     pool.register(node.id);
-    const logLimiter = new LogRateLimiter({ periodMs: 30_000 });
+    const errorLog = new ErrorLog(node);
 
     group.on("data", (m: GroupMessage) => {
       const fields = { topic: m.topic, payload: m.payload, polling: m.polling };
@@ -83,28 +83,22 @@ export = function (RED: NodeAPI): void {
         bad > 0 ? STATUS.degraded(`${bad} bad tag${bad > 1 ? "s" : ""} · ${text}`) : STATUS.polling(text),
       );
       for (const { tag, error } of m.badTags) {
-        const key = `tag:${tag}:${error.message}`;
-        const decision = logLimiter.check(key);
-        if (decision.log) {
-          node.error(withRepeatCount(`group ${groupName}, tag ${tag}: ${error.message}`, decision.repeated), {
-            topic: groupName,
-            payload: m.payload,
-            polling: m.polling,
-            error: { code: error.code, tag },
-          } as NodeMessage);
-        }
+        errorLog.report(
+          `tag:${tag}:${error.message}`,
+          `group ${groupName}, tag ${tag}: ${error.message}`,
+          { topic: groupName, payload: m.payload, polling: m.polling, error: { code: error.code, tag } },
+          error.code,
+        );
       }
     });
     group.on("poll-error", (err: PollError) => {
       status.set(statusForError(err.code, err.message));
-      const decision = logLimiter.check(`cycle:${err.message}`);
-      if (decision.log) {
-        node.error(withRepeatCount(err.message, decision.repeated), {
-          topic: groupName,
-          payload: null,
-          error: { code: err.code, group: groupName, plc: pool.name },
-        } as NodeMessage);
-      }
+      errorLog.report(
+        `cycle:${err.message}`,
+        err.message,
+        { topic: groupName, payload: null, error: { code: err.code, group: groupName, plc: pool.name } },
+        err.code,
+      );
     });
     group.on("state", (state: string) => {
       if (state === "stopped") status.set(STATUS.stopped("stopped"));

@@ -17,12 +17,12 @@ import {
   type TransactionReport,
 } from "../lib/engine/handshake-plc";
 import { type PollError } from "../lib/engine/poller";
-import { LogRateLimiter, withRepeatCount } from "../lib/engine/rate-limit";
 import { CapacityError } from "../lib/engine/registry";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { type Tag, parseTag } from "../lib/mc/tags";
 import { registerAdminRoutes } from "./admin";
 import { commandOf } from "./commands";
+import { ErrorLog } from "./error-log";
 import { engineFor, num } from "./runtime";
 import { STATUS, ThrottledStatus, short, statusForError } from "./status";
 import type { PlcNode } from "./types";
@@ -131,14 +131,12 @@ export = function (RED: NodeAPI): void {
       return refuse((err as Error).message);
     }
     pool.register(node.id);
-    const logLimiter = new LogRateLimiter({ periodMs: 30_000 });
+    const errorLog = new ErrorLog(node);
     let closing = false;
     const counts = { rejected: 0, errors: 0 };
 
-    const logError = (key: string, text: string, msg: object): void => {
-      const decision = logLimiter.check(key);
-      if (decision.log) node.error(withRepeatCount(text, decision.repeated), msg as NodeMessage);
-    };
+    const logError = (key: string, text: string, msg: object, code?: string): void =>
+      errorLog.report(key, text, msg, code);
 
     group.on("data", (m: GroupMessage | HandshakeMessage) => {
       const fields: Record<string, unknown> = { topic: m.topic, payload: m.payload, polling: m.polling };
@@ -160,11 +158,16 @@ export = function (RED: NodeAPI): void {
     });
     group.on("poll-error", (err: PollError) => {
       showError(err.code, err.message);
-      logError(`cycle:${err.message}`, err.message, {
-        topic: groupName,
-        payload: null,
-        error: { code: err.code, group: groupName },
-      });
+      logError(
+        `cycle:${err.message}`,
+        err.message,
+        {
+          topic: groupName,
+          payload: null,
+          error: { code: err.code, group: groupName },
+        },
+        err.code,
+      );
     });
     group.on("handshake-error", (err: HandshakeError) => {
       counts.errors++;
@@ -176,7 +179,7 @@ export = function (RED: NodeAPI): void {
         error: { message: err.message, code: err.code, step: err.step },
       };
       if (!closing) node.send([null, out as NodeMessage, null]);
-      logError(`${err.step}:${err.code}`, err.message, out);
+      logError(`${err.step}:${err.code}`, err.message, out, err.code);
     });
     group.on("sequence", (e: SequenceEvent) => {
       const text =

@@ -9,6 +9,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
 import { LogRateLimiter, withRepeatCount } from "../lib/engine/rate-limit";
 import {
   Queue,
+  QueueStoreError,
   SqliteStore,
   bufferReviver,
   statusText,
@@ -63,6 +64,20 @@ function queueOptionsFrom(config: QueueNodeDef): Omit<QueueOptions<Held>, "deliv
   };
 }
 
+const STORE_TROUBLE: Record<string, string> = {
+  QUEUE_STORE_CORRUPT: "store corrupt",
+  QUEUE_STORE_UNWRITABLE: "store unwritable",
+  QUEUE_STORE_LOCKED: "store in use by another queue",
+};
+
+/** "store corrupt: file is not a database": a status line has no room for the file's path. */
+function storeTrouble(err: unknown): string {
+  if (!(err instanceof QueueStoreError)) return String((err as Error)?.message ?? err);
+  const prefix = `queue store ${err.file}: `;
+  const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return `${STORE_TROUBLE[err.code] ?? err.code}: ${reason}`;
+}
+
 export = function (RED: NodeAPI): void {
   function JsscadaQueueNode(this: Node, config: QueueNodeDef): void {
     RED.nodes.createNode(this, config);
@@ -73,9 +88,10 @@ export = function (RED: NodeAPI): void {
     const engine = engineFor(RED);
     const logLimiter = new LogRateLimiter({ periodMs: 30_000 });
 
-    const refuse = (reason: string): void => {
+    // The log names the file; the status line has room only for what went wrong.
+    const refuse = (reason: string, shown = reason): void => {
       node.error(reason);
-      node.status(STATUS.error(short(reason)));
+      node.status(STATUS.error(short(shown)));
       node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
         done(new Error(reason)),
       );
@@ -106,7 +122,7 @@ export = function (RED: NodeAPI): void {
         }
         store = sqlite;
       } catch (err) {
-        return refuse(`queue ${name}: ${(err as Error).message}`);
+        return refuse(`queue ${name}: ${(err as Error).message}`, storeTrouble(err));
       }
     }
 
@@ -197,7 +213,7 @@ export = function (RED: NodeAPI): void {
       changed();
     });
     queue.on("storeError", (err) => {
-      storeProblem = err.message;
+      storeProblem = storeTrouble(err);
       log("error", `store:${err.code}`, err.message);
       changed();
     });

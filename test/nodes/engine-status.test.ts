@@ -140,8 +140,12 @@ describe("jsscada-engine-status", function () {
     await ask("disable-plc", "plc-sim");
     await until(() => sim.clientCount === 0, 1000, "the connection to close");
     const before = sim.stats.requests;
+    const groupNode = helper.getNode("a-node");
+    const errorsBefore = (groupNode.error as unknown as { callCount: number }).callCount;
     await new Promise((r) => setTimeout(r, 150));
     sim.stats.requests.should.equal(before);
+    // Disabled on purpose: the status says so, the log stays quiet.
+    (groupNode.error as unknown as { callCount: number }).callCount.should.equal(errorsBefore);
     const s = await ask("status");
     (s.payload.plcs![0]!.state as string).should.equal("disabled");
     await ask("enable-plc", "plc-sim");
