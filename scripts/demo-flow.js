@@ -1,0 +1,111 @@
+/**
+ * The `npm start` demo flow: the example building blocks (scripts/demo-flows.js) on one runtime, around
+ * one PLC whose host and port come from ${PLC_HOST} / ${PLC_PORT} (set by scripts/start.js: the
+ * built-in simulator, or a real PLC).
+ */
+"use strict";
+
+/** Where the simulator's "PLC program" (scripts/start.js) runs the REQ/ACK handshake. */
+const HANDSHAKE = {
+  req: "M100",
+  ack: "D1101",
+  sequence: "D1102",
+  tags: [
+    { name: "partNo", address: "D1110" },
+    { name: "weight", address: "D1111" },
+    { name: "result", address: "D1112" },
+  ],
+};
+
+function demoFlow(b) {
+  const f = new b.Flow("demo");
+  f.tab(
+    "tab-plc",
+    "Demo: PLC and groups",
+    "The demo PLC is ${PLC_HOST}:${PLC_PORT}: the simulator started by `npm start`, or the PLC named by\n" +
+      "PLC_HOST/PLC_PORT when you start it with them.",
+  );
+  b.comment(
+    f,
+    "note",
+    "npm start: simulator + this flow (rewritten from demo/ at every start)",
+    "scripts/start.js writes this flow to .node-red/flows.json at every start, so edits made in the\n" +
+      "editor last until the next `npm start` (DEMO_KEEP_FLOW=1 keeps them). Three FIXED groups (1 s, 5 s,\n" +
+      "10 s), a HANDSHAKE group polled on demand (message trigger) and a HANDSHAKE group driven by the\n" +
+      "PLC's REQ/ACK handshake: the simulator's PLC program sets REQ (M100) every few seconds with a new\n" +
+      "part record; the node reads it, passes it on and writes ACK (D1101).",
+    0,
+    0,
+  );
+  const plc = b.plc(f, "Demo PLC", "${PLC_HOST}", "${PLC_PORT}");
+  const dbg = b.debug(f, "data", "group data", 2, 2, false);
+  b.fixedGroup(f, "fast", plc, "fast-1s", b.TAGS.fast, 1, "s", 1, 1, [[dbg], []]);
+  b.fixedGroup(f, "medium", plc, "medium-5s", b.TAGS.slow, 5, "s", 1, 2, [[dbg], []]);
+  b.fixedGroup(
+    f,
+    "slow",
+    plc,
+    "slow-10s",
+    [
+      { name: "walk", address: "D2" },
+      { name: "slowCounter", address: "D10:uint16" },
+    ],
+    10,
+    "s",
+    1,
+    3,
+    [[dbg], []],
+  );
+  b.inject(f, "recipe-timer", "every 30 s", "", 0, 4, [[f.id("recipe")]], "30");
+  b.handshakeGroup(f, "recipe", plc, "recipe-on-demand", b.TAGS.recipe, { trigger: "message" }, 1, 4, [
+    [dbg],
+    [f.id("rejected")],
+    [],
+  ]);
+  b.debug(f, "rejected", "rejected triggers", 2, 5);
+  b.handshakeGroup(
+    f,
+    "plc-report",
+    plc,
+    "plc-report",
+    HANDSHAKE.tags,
+    {
+      trigger: "plc",
+      req: HANDSHAKE.req,
+      ack: HANDSHAKE.ack,
+      sequence: HANDSHAKE.sequence,
+      watchInterval: "100",
+    },
+    1,
+    6,
+    [[f.id("db-write")], [f.id("hs-errors")], []],
+  );
+  b.func(
+    f,
+    "db-write",
+    "simulated database write",
+    "// Stands in for a database node: 20–80 ms per record.\n" +
+      "await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));\n" +
+      "const n = (context.get('records') || 0) + 1;\ncontext.set('records', n);\n" +
+      "node.status({ fill: 'green', shape: 'dot', text: `${n} records` });\nreturn msg;",
+    2,
+    6,
+    [[f.id("records")]],
+  );
+  b.debug(f, "records", "stored records", 3, 6, false);
+  b.debug(f, "hs-errors", "handshake errors", 2, 7);
+
+  f.tab("tab-rest", "REST API", "The 8 REST endpoints of examples/02-rest-api.json.");
+  b.restApi(f, 0);
+
+  f.tab("tab-ws", "WebSocket + page", "examples/03-websocket-status-page.json: /ws/polling and /polling-ws.");
+  b.wsBroadcast(f, 0);
+  b.page(f, "page-ws", "/polling-ws", "ws", 0, 4);
+  b.page(f, "page-http", "/polling", "http", 0, 5);
+
+  f.tab("tab-dash", "Dashboard 2", "examples/05-dashboard-2.json: /dashboard/polling.");
+  b.dashboard(f, 0);
+  return f;
+}
+
+module.exports = { demoFlow, HANDSHAKE };

@@ -1,0 +1,892 @@
+#!/usr/bin/env node
+/**
+ * Builds the importable example flows (examples/*.json) and the `npm start` demo flow
+ * (demo/flow.json) from shared building blocks, so the REST endpoints, the WebSocket broadcast, the
+ * management page (demo/pages/polling.html) and the Dashboard 2 view exist once in source.
+ *
+ *   node scripts/demo-flows.js          write every file
+ *   node scripts/demo-flows.js --check  exit 1 when a committed file differs from what it would write
+ *
+ * Node ids are derived from the flow name and a key (sha1), so regenerating is stable and no id can
+ * equal a property value (Node-RED would take it for a config-node reference).
+ */
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.join(__dirname, "..");
+const PAGE = fs.readFileSync(path.join(ROOT, "demo", "pages", "polling.html"), "utf8");
+
+/** Simulator addresses the examples read (`jsscada-mc sim --generators` and `npm start` move them). */
+const TAGS = {
+  fast: [
+    { name: "counter", address: "D0" },
+    { name: "sine", address: "D1" },
+    { name: "walk", address: "D2" },
+    { name: "toggle", address: "M0" },
+  ],
+  slow: [
+    { name: "slowCounter", address: "D10" },
+    { name: "sine", address: "D1", deadband: "50" },
+  ],
+  recipe: [
+    { name: "recipeNo", address: "D500" },
+    { name: "setpoints", address: "D501:int16[4]" },
+    { name: "recipeName", address: "D510:string(16)" },
+  ],
+};
+
+class Flow {
+  constructor(name) {
+    this.name = name;
+    this.nodes = [];
+    this.tabId = undefined;
+  }
+
+  id(key) {
+    return crypto.createHash("sha1").update(`${this.name}/${key}`).digest("hex").slice(0, 16);
+  }
+
+  tab(key, label, info) {
+    this.tabId = this.id(key);
+    this.nodes.push({ id: this.tabId, type: "tab", label, disabled: false, info });
+    return this;
+  }
+
+  /** A node on the current tab at grid cell (col, row); wires name other nodes by key. */
+  node(key, type, props, col, row, wires) {
+    const n = { id: this.id(key), type, z: this.tabId, ...props, x: 140 + col * 230, y: 40 + row * 50 };
+    if (wires) n.wires = wires.map((out) => out.map((k) => this.id(k)));
+    this.nodes.push(n);
+    return n.id;
+  }
+
+  /** A config node (no tab, no position). */
+  config(key, type, props) {
+    this.nodes.push({ id: this.id(key), type, ...props });
+    return this.id(key);
+  }
+}
+
+// ---- building blocks -------------------------------------------------------------------------
+
+function comment(f, key, name, info, col, row) {
+  return f.node(key, "comment", { name, info }, col, row);
+}
+
+function debug(f, key, name, col, row, active = true) {
+  return f.node(
+    key,
+    "debug",
+    {
+      name,
+      active,
+      tosidebar: true,
+      console: false,
+      tostatus: true,
+      complete: "payload",
+      targetType: "msg",
+      statusVal: "",
+      statusType: "counter",
+    },
+    col,
+    row,
+    [],
+  );
+}
+
+function inject(f, key, name, topic, col, row, wires, repeat = "") {
+  return f.node(
+    key,
+    "inject",
+    {
+      name,
+      props: [{ p: "topic", vt: "str" }],
+      repeat,
+      crontab: "",
+      once: false,
+      onceDelay: 0.1,
+      topic,
+    },
+    col,
+    row,
+    wires,
+  );
+}
+
+function change(f, key, name, rules, col, row, wires) {
+  return f.node(key, "change", { name, rules, action: "", property: "", from: "", to: "", reg: false }, col, row, wires);
+}
+
+function setTopic(topic) {
+  return [{ t: "set", p: "topic", pt: "msg", to: topic, tot: "str" }];
+}
+
+function func(f, key, name, code, col, row, wires, outputs = 1) {
+  return f.node(
+    key,
+    "function",
+    { name, func: code, outputs, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [] },
+    col,
+    row,
+    wires,
+  );
+}
+
+function engineStatus(f, key, name, interval, col, row, wires) {
+  return f.node(key, "jsscada-engine-status", { name, interval: String(interval) }, col, row, wires);
+}
+
+/** A PLC config node; the demo passes "${PLC_HOST}"/"${PLC_PORT}" so env vars choose the PLC. */
+function plc(f, name, host = "127.0.0.1", port = "5000") {
+  return f.config("plc", "jsscada-plc", {
+    name,
+    host,
+    port,
+    transport: "tcp",
+    frame: "3E",
+    encoding: "binary",
+    series: "ql",
+    zrHex: false,
+    octalXY: true,
+    network: "0",
+    pc: "255",
+    moduleIo: "1023",
+    station: "0",
+    connections: "1",
+    connectTimeout: "5000",
+    requestTimeout: "3000",
+    monitoringTimer: "",
+    backoffInitial: "500",
+    backoffMax: "30000",
+    backoffJitter: "0.2",
+    demoteAfter: "3",
+    demoteFor: "10000",
+    minInterval: "0",
+  });
+}
+
+function fixedGroup(f, key, plcId, group, tags, interval, unit, col, row, wires, extra = {}) {
+  return f.node(
+    key,
+    "jsscada-poll-fixed",
+    {
+      name: "",
+      plc: plcId,
+      group,
+      tags,
+      interval: String(interval),
+      intervalUnit: unit,
+      autoStart: true,
+      payloadFormat: "object",
+      changedOnly: false,
+      ...extra,
+    },
+    col,
+    row,
+    wires,
+  );
+}
+
+const HANDSHAKE_DEFAULTS = {
+  name: "",
+  autoStart: true,
+  payloadFormat: "object",
+  dedup: "1000",
+  concurrency: "coalesce",
+  maxPending: "100",
+  req: "",
+  ack: "",
+  result: "",
+  sequence: "",
+  okValue: "1",
+  ngValue: "2",
+  watchInterval: "100",
+  stepTimeout: "5000",
+  reqClearTimeout: "10000",
+  ackAfterDownstream: false,
+  downstreamTimeout: "10000",
+  reqHighAtStart: "ignore",
+};
+
+function handshakeGroup(f, key, plcId, group, tags, props, col, row, wires) {
+  return f.node(
+    key,
+    "jsscada-poll-handshake",
+    { ...HANDSHAKE_DEFAULTS, plc: plcId, group, tags, ...props },
+    col,
+    row,
+    wires,
+  );
+}
+
+/** Three groups every management example works on: a fast and a slow FIXED one and a HANDSHAKE one. */
+function sampleGroups(f, plcId, prefix, row) {
+  comment(
+    f,
+    "groups-note",
+    "Polling groups the endpoints and pages act on",
+    "A FIXED group every second, a FIXED group every 5 s (not started at deploy: start it from the page\n" +
+      "or the API) and a HANDSHAKE group that polls only when triggered (POST …/trigger or the page's\n" +
+      "Trigger button). The PLC is 127.0.0.1:5000: run `npx jsscada-mc sim --generators` (or `npm start`\n" +
+      "in the package's repository) first, or open the PLC node and enter your PLC.",
+    0,
+    row,
+  );
+  const dbg = debug(f, "groups-debug", "group data", 2, row + 2, false);
+  fixedGroup(f, "g-fast", plcId, `${prefix}-fast`, TAGS.fast, 1, "s", 0, row + 1, [[f.id("groups-debug")], []]);
+  fixedGroup(f, "g-slow", plcId, `${prefix}-slow`, TAGS.slow, 5, "s", 0, row + 2, [[f.id("groups-debug")], []], {
+    autoStart: false,
+  });
+  handshakeGroup(f, "g-hs", plcId, `${prefix}-on-demand`, TAGS.recipe, { trigger: "message" }, 0, row + 3, [
+    [f.id("groups-debug")],
+    [],
+    [],
+  ]);
+  return dbg;
+}
+
+const REST_ROUTES = [
+  ["status", "get", "/api/polling/status", "status"],
+  ["start", "post", "/api/polling/groups/:name/start", "start"],
+  ["stop", "post", "/api/polling/groups/:name/stop", "stop"],
+  ["trigger", "post", "/api/polling/groups/:name/trigger", "trigger"],
+  ["start-all", "post", "/api/polling/start-all", "start-all"],
+  ["stop-all", "post", "/api/polling/stop-all", "stop-all"],
+  ["group-status", "get", "/api/polling/groups/:name/status", "group-status"],
+];
+
+const REST_INFO = `The seed's REST API, with core nodes only:
+
+| method | path | answer |
+|---|---|---|
+| GET | /api/polling/status | 200 {engine, groups, plcs, queues} |
+| POST | /api/polling/groups/:name/start | 200 started, 404 unknown group, 409 already running, 429 capacity reached |
+| POST | /api/polling/groups/:name/stop | 200 stopped, 404, 409 not running |
+| POST | /api/polling/groups/:name/trigger | 200 polled once, 404 |
+| POST | /api/polling/start-all | 200 {started, refused}, 429 when nothing could start |
+| POST | /api/polling/stop-all | 200 {stopped} |
+| GET | /api/polling/groups/:name/status | 200 group status, 404 |
+| GET | /api/polling/queue/status | 200 {success, queues} |
+
+Every endpoint may also answer 503 (engine not ready: flows starting or stopping) and 500 (internal
+error). Errors are {success: false, error: "…"}. The engine-status node does the work: the change
+nodes only name the command in msg.topic, and the :name route parameter names the group.`;
+
+const AUTH_INFO = `These endpoints start and stop production data collection: protect them.
+
+1. Basic authentication for every http-in endpoint, in settings.js:
+
+    httpNodeAuth: { user: "api", pass: "$2b$08$…" }   // node-red admin hash-pw
+
+2. Or a token check: put this function node between each http in and its change node
+   (or once, before the engine-status node) and give it two outputs:
+
+    const auth = msg.req.headers["authorization"] || "";
+    if (auth === "Bearer " + env.get("POLLING_API_TOKEN")) return [msg, null];
+    msg.statusCode = 401;
+    msg.payload = { success: false, error: "unauthorized" };
+    return [null, msg];   // wire output 2 to the http response node
+
+3. Node-RED binds to every interface by default: set uiHost: "127.0.0.1" in settings.js when a
+   reverse proxy in front does TLS and authentication.`;
+
+/** The 8 REST endpoints: http in → change (msg.topic = command) → engine-status → http response. */
+function restApi(f, row) {
+  comment(f, "rest-note", "REST API: 8 endpoints (see this node's description)", REST_INFO, 0, row);
+  comment(f, "rest-auth", "Protect the API: httpNodeAuth or a token check", AUTH_INFO, 2, row);
+  const es = engineStatus(f, "rest-engine", "engine command", 0, 2, row + 4, [[f.id("rest-response")]]);
+  f.node("rest-response", "http response", { name: "JSON answer", statusCode: "", headers: {} }, 3, row + 4, []);
+  REST_ROUTES.forEach(([key, method, url, command], i) => {
+    f.node(`rest-in-${key}`, "http in", { name: "", url, method, upload: false, swaggerDoc: "" }, 0, row + 1 + i, [
+      [f.id(`rest-cmd-${key}`)],
+    ]);
+    change(f, `rest-cmd-${key}`, command, setTopic(command), 1, row + 1 + i, [[es]]);
+  });
+  const q = row + 1 + REST_ROUTES.length;
+  f.node(
+    "rest-in-queue",
+    "http in",
+    { name: "", url: "/api/polling/queue/status", method: "get", upload: false, swaggerDoc: "" },
+    0,
+    q,
+    [[f.id("rest-cmd-queue")]],
+  );
+  change(f, "rest-cmd-queue", "status", setTopic("status"), 1, q, [[f.id("rest-engine-queue")]]);
+  engineStatus(f, "rest-engine-queue", "engine status", 0, 2, q, [[f.id("rest-queue-only")]]);
+  func(
+    f,
+    "rest-queue-only",
+    "queues only",
+    "// 503/500 answers pass through unchanged.\n" +
+      "if (msg.statusCode === 200) msg.payload = { success: true, queues: msg.payload.queues };\nreturn msg;",
+    3,
+    q,
+    [[f.id("rest-response")]],
+  );
+}
+
+/** A page served by the flow: GET path → template (the page) → http response. */
+function page(f, key, url, mode, col, row) {
+  f.node(`${key}-in`, "http in", { name: "", url, method: "get", upload: false, swaggerDoc: "" }, col, row, [
+    [f.id(`${key}-html`)],
+  ]);
+  f.node(
+    `${key}-html`,
+    "template",
+    {
+      name: `page (${mode === "ws" ? "WebSocket" : "HTTP polling"})`,
+      field: "payload",
+      fieldType: "msg",
+      format: "html",
+      syntax: "plain",
+      template: PAGE.replace("__MODE__", mode),
+      output: "str",
+    },
+    col + 1,
+    row,
+    [[f.id(`${key}-out`)]],
+  );
+  f.node(
+    `${key}-out`,
+    "http response",
+    { name: "", statusCode: "", headers: { "content-type": "text/html; charset=utf-8" } },
+    col + 2,
+    row,
+    [],
+  );
+}
+
+const WS_INFO = `Every second the engine-status node sends the status; the function node wraps it as
+{type: "status", payload: {engine, groups, plcs, queues}} and the websocket out node broadcasts it to
+every client connected to /ws/polling.
+
+Clients send commands on the same socket as JSON text: {"command": "start", "name": "<group>"}
+(status, group-status, start, stop, trigger, start-all, stop-all, enable-plc, disable-plc). The
+answer goes to that client only (msg._session) as {type: "reply", command, name, statusCode, payload},
+with the REST API's status codes; {"command": "status"} is answered with a status message.
+
+The page at /polling-ws shows it all with a connection indicator and reconnects with exponential
+backoff (0.5 s, 1 s, 2 s … 30 s, at most 10 attempts, then a Reconnect button).`;
+
+/** Status broadcast on /ws/polling and commands from clients, replied to the sender only. */
+function wsBroadcast(f, row) {
+  comment(f, "ws-note", "WebSocket /ws/polling: status every 1 s to every client, commands back", WS_INFO, 0, row);
+  const listener = f.config("ws-listener", "websocket-listener", { path: "/ws/polling", wholemsg: "false" });
+  f.node("ws-in", "websocket in", { name: "commands", server: listener, client: "" }, 0, row + 1, [
+    [f.id("ws-parse")],
+  ]);
+  func(
+    f,
+    "ws-parse",
+    "parse command",
+    "let request;\ntry { request = JSON.parse(msg.payload); } catch (e) { request = {}; }\n" +
+      "if (!request || typeof request !== 'object') request = {};\n" +
+      "msg.request = { command: String(request.command || ''), name: request.name };\n" +
+      "// An empty command makes the engine answer 400.\n" +
+      "msg.payload = { command: msg.request.command || 'invalid', name: request.name };\nreturn msg;",
+    1,
+    row + 1,
+    [[f.id("ws-engine")]],
+  );
+  engineStatus(f, "ws-engine", "engine status (1 s)", 1, 2, row + 2, [[f.id("ws-wrap")]]);
+  func(
+    f,
+    "ws-wrap",
+    "broadcast or reply",
+    "// Interval messages have no _session: they go to every client. A command's reply keeps the\n" +
+      "// sender's _session, so websocket out answers that client only.\n" +
+      "const r = msg.request;\n" +
+      "if (!msg._session || !r) {\n  msg.payload = { type: 'status', payload: msg.payload };\n" +
+      "  delete msg._session;\n" +
+      "} else if (r.command === 'status' && msg.statusCode === 200) {\n  msg.payload = { type: 'status', payload: msg.payload };\n" +
+      "} else {\n  msg.payload = { type: 'reply', command: r.command, name: r.name, statusCode: msg.statusCode, payload: msg.payload };\n}\n" +
+      "msg.payload = JSON.stringify(msg.payload);\nreturn msg;",
+    3,
+    row + 2,
+    [[f.id("ws-out")]],
+  );
+  f.node("ws-out", "websocket out", { name: "/ws/polling", server: listener, client: "" }, 4, row + 2, []);
+}
+
+const DASHBOARD_INFO = `Needs @flowfuse/node-red-dashboard (Dashboard 2.0): Manage palette ▸ Install, or
+npm install @flowfuse/node-red-dashboard in the Node-RED user directory. It is not a dependency of
+this package. The view is at http://<node-red>/dashboard/polling.
+
+The engine-status node sends the status every second; "to widgets" turns it into the table rows, the
+queue gauge and warning and one chart point per group. Clicking a row of the table starts a stopped
+group or stops a running one; "Trigger HANDSHAKE groups" polls every HANDSHAKE group once. Command
+answers appear as notifications.`;
+
+/** The Dashboard 2 operator view. */
+function dashboard(f, row) {
+  comment(f, "dash-note", "Dashboard 2 view at /dashboard/polling (needs @flowfuse/node-red-dashboard)", DASHBOARD_INFO, 0, row);
+  const base = f.config("dash-base", "ui-base", {
+    name: "Polling",
+    path: "/dashboard",
+    appIcon: "",
+    includeClientData: true,
+    acceptsClientConfig: ["ui-notification", "ui-control"],
+    showPathInSidebar: false,
+    headerContent: "page",
+    navigationStyle: "default",
+    titleBarStyle: "default",
+    showReconnectNotification: true,
+    notificationDisplayTime: 1,
+    showDisconnectNotification: true,
+    allowInstall: false,
+  });
+  const theme = f.config("dash-theme", "ui-theme", {
+    name: "Polling theme",
+    colors: { surface: "#ffffff", primary: "#0d74ce", bgPage: "#f6f7f9", groupBg: "#ffffff", groupOutline: "#d9d9e0" },
+    sizes: { density: "default", pagePadding: "12px", groupGap: "12px", groupBorderRadius: "4px", widgetGap: "12px" },
+  });
+  const pageId = f.config("dash-page", "ui-page", {
+    name: "Polling engine",
+    ui: base,
+    path: "/polling",
+    icon: "factory",
+    layout: "grid",
+    theme,
+    breakpoints: [
+      { name: "Default", px: 0, cols: 3 },
+      { name: "Tablet", px: 576, cols: 6 },
+      { name: "Small Desktop", px: 768, cols: 9 },
+      { name: "Desktop", px: 1024, cols: 12 },
+    ],
+    order: 1,
+    className: "",
+    visible: "true",
+    disabled: "false",
+  });
+  const group = (key, name, width, order) =>
+    f.config(key, "ui-group", {
+      name,
+      page: pageId,
+      width: String(width),
+      height: "1",
+      order,
+      showTitle: true,
+      className: "",
+      visible: "true",
+      disabled: "false",
+      groupType: "default",
+    });
+  const gCmd = group("dash-g-cmd", "Commands", 4, 1);
+  const gQueue = group("dash-g-queue", "Queue", 8, 2);
+  const gGroups = group("dash-g-groups", "Groups", 12, 3);
+  const gTrend = group("dash-g-trend", "Trends", 12, 4);
+
+  const button = (key, label, topic, order, r) =>
+    f.node(
+      key,
+      "ui-button",
+      {
+        group: gCmd,
+        name: "",
+        label,
+        order,
+        width: "0",
+        height: "0",
+        emulateClick: false,
+        tooltip: "",
+        color: "",
+        bgcolor: "",
+        className: "",
+        icon: "",
+        iconPosition: "left",
+        payload: "",
+        payloadType: "str",
+        topic,
+        topicType: "str",
+        buttonColor: "",
+        textColor: "",
+        iconColor: "",
+        enableClick: true,
+        enablePointerdown: false,
+        pointerdownPayload: "",
+        pointerdownPayloadType: "str",
+        enablePointerup: false,
+        pointerupPayload: "",
+        pointerupPayloadType: "str",
+      },
+      0,
+      r,
+      [[topic === "trigger-handshake" ? f.id("dash-trigger-all") : f.id("dash-engine")]],
+    );
+  button("dash-b-start", "Start All", "start-all", 1, row + 1);
+  button("dash-b-stop", "Stop All", "stop-all", 2, row + 2);
+  button("dash-b-refresh", "Refresh", "status", 3, row + 3);
+  button("dash-b-trigger", "Trigger HANDSHAKE groups", "trigger-handshake", 4, row + 4);
+  engineStatus(f, "dash-engine", "engine status (1 s)", 1, 2, row + 2, [[f.id("dash-split")]]);
+  func(
+    f,
+    "dash-trigger-all",
+    "one trigger per HANDSHAKE group",
+    "const groups = (flow.get('groups') || []).filter((g) => g.mode === 'handshake');\n" +
+      "return [groups.map((g) => ({ topic: 'trigger', payload: { command: 'trigger', name: g.name } }))];",
+    1,
+    row + 4,
+    [[f.id("dash-engine")]],
+  );
+  func(
+    f,
+    "dash-split",
+    "to widgets",
+    "// Status (interval or Refresh) → table, gauge, warning, charts; a command's answer → notification.\n" +
+      "if (msg.topic !== 'status' || !msg.payload || !msg.payload.groups) {\n" +
+      "  const p = msg.payload || {};\n" +
+      "  return [null, null, null, null, null, { payload: `${msg.statusCode}: ${p.message || p.error || 'done'}` }];\n}\n" +
+      "const s = msg.payload;\nflow.set('groups', s.groups);\n" +
+      "const rows = s.groups.map((g) => ({\n  group: g.name, mode: g.mode, state: g.state, polls: g.polls,\n" +
+      "  'success %': g.successRate, 'avg ms': Math.round(g.pollTime.avg * 10) / 10, 'last error': g.lastError || '',\n}));\n" +
+      "const q = s.queues[0];\nconst usage = q ? (q.usage <= 1 ? q.usage * 100 : q.usage) : 0;\n" +
+      "const warning = !q ? 'no queue in this runtime' : usage >= 90 ? 'Queue almost full: the consumer is down or too slow' :\n" +
+      "  usage >= 70 ? 'Queue filling up: check the consumer' : `${q.size} / ${q.capacity} messages`;\n" +
+      "const now = Date.now();\n" +
+      "return [\n  { payload: rows },\n  { payload: Math.round(usage) },\n  { payload: warning },\n" +
+      "  // An array on one output sends one message per element: one chart point per group.\n" +
+      "  s.groups.map((g) => ({ topic: g.name, payload: g.successRate, timestamp: now })),\n" +
+      "  s.groups.map((g) => ({ topic: g.name, payload: g.pollTime.avg, timestamp: now })),\n  null,\n];",
+    3,
+    row + 2,
+    [
+      [f.id("dash-table")],
+      [f.id("dash-gauge")],
+      [f.id("dash-warning")],
+      [f.id("dash-chart-rate")],
+      [f.id("dash-chart-time")],
+      [f.id("dash-notify")],
+    ],
+    6,
+  );
+  f.node(
+    "dash-table",
+    "ui-table",
+    {
+      group: gGroups,
+      name: "groups",
+      label: "Groups (click a row to start or stop it)",
+      order: 1,
+      width: 0,
+      height: 0,
+      maxrows: 0,
+      passthru: false,
+      autocols: true,
+      showSearch: false,
+      deselect: true,
+      selectionType: "click",
+      columns: [],
+      mobileBreakpoint: "sm",
+      mobileBreakpointType: "defaults",
+      action: "replace",
+      className: "",
+    },
+    4,
+    row + 1,
+    [[f.id("dash-toggle")]],
+  );
+  func(
+    f,
+    "dash-toggle",
+    "start or stop the clicked group",
+    "const row = msg.payload || {};\n" +
+      "return { topic: row.state === 'running' ? 'stop' : 'start', payload: { command: row.state === 'running' ? 'stop' : 'start', name: row.group } };",
+    5,
+    row + 1,
+    [[f.id("dash-engine")]],
+  );
+  f.node(
+    "dash-gauge",
+    "ui-gauge",
+    {
+      name: "",
+      group: gQueue,
+      order: 1,
+      value: "payload",
+      valueType: "msg",
+      width: 3,
+      height: 3,
+      gtype: "gauge-half",
+      gstyle: "rounded",
+      title: "Queue usage",
+      alwaysShowTitle: false,
+      floatingTitlePosition: "top-left",
+      units: "%",
+      icon: "",
+      prefix: "",
+      suffix: "",
+      segments: [
+        { from: "0", color: "#2e7d32" },
+        { from: "70", color: "#f9a825" },
+        { from: "90", color: "#c62828" },
+      ],
+      min: 0,
+      max: "100",
+      sizeThickness: 16,
+      sizeGap: 4,
+      sizeKeyThickness: 8,
+      styleRounded: true,
+      styleGlow: false,
+      className: "",
+    },
+    4,
+    row + 2,
+    [[]],
+  );
+  f.node(
+    "dash-warning",
+    "ui-text",
+    {
+      group: gQueue,
+      order: 2,
+      width: 5,
+      height: 1,
+      name: "",
+      label: "Queue",
+      format: "{{msg.payload}}",
+      layout: "row-spread",
+      style: false,
+      font: "",
+      fontSize: 16,
+      color: "#717171",
+      wrapText: false,
+      className: "",
+      value: "payload",
+      valueType: "msg",
+    },
+    4,
+    row + 3,
+    [],
+  );
+  const chart = (key, label, yAxisLabel, order, r) =>
+    f.node(
+      key,
+      "ui-chart",
+      {
+        group: gTrend,
+        name: "",
+        label,
+        order,
+        chartType: "line",
+        category: "topic",
+        categoryType: "msg",
+        xAxisLabel: "",
+        xAxisProperty: "",
+        xAxisPropertyType: "timestamp",
+        xAxisType: "time",
+        xAxisFormat: "",
+        xAxisFormatType: "auto",
+        xmin: "",
+        xmax: "",
+        yAxisLabel,
+        yAxisProperty: "payload",
+        yAxisPropertyType: "msg",
+        ymin: "",
+        ymax: "",
+        bins: 10,
+        action: "append",
+        stackSeries: false,
+        pointShape: "circle",
+        pointRadius: 2,
+        showLegend: true,
+        removeOlder: "10",
+        removeOlderUnit: "60",
+        removeOlderPoints: "",
+        colors: ["#0095FF", "#FF0000", "#FF7F0E", "#2CA02C", "#A347E1", "#D62728", "#FF9896", "#9467BD", "#C5B0D5"],
+        textColor: ["#666666"],
+        textColorDefault: true,
+        gridColor: ["#e5e5e5"],
+        gridColorDefault: true,
+        width: 6,
+        height: 6,
+        className: "",
+        interpolation: "linear",
+      },
+      4,
+      r,
+      [[]],
+    );
+  chart("dash-chart-rate", "Success rate per group (%)", "%", 1, row + 4);
+  chart("dash-chart-time", "Average poll time per group (ms)", "ms", 2, row + 5);
+  f.node(
+    "dash-notify",
+    "ui-notification",
+    {
+      ui: base,
+      position: "top right",
+      colorDefault: true,
+      color: "",
+      displayTime: "3",
+      showCountdown: true,
+      outputs: 0,
+      allowDismiss: true,
+      dismissText: "Close",
+      allowConfirm: false,
+      confirmText: "Confirm",
+      raw: false,
+      className: "",
+      name: "command answers",
+    },
+    4,
+    row + 6,
+    [],
+  );
+}
+
+// ---- the examples ----------------------------------------------------------------------------
+
+function quickStart() {
+  const f = new Flow("01-quick-start").tab(
+    "tab",
+    "Quick start",
+    "Poll a simulated PLC: no hardware needed.",
+  );
+  comment(
+    f,
+    "note",
+    "1. Start the simulator   2. Deploy   3. Open the Debug sidebar",
+    "This flow reads the simulator at 127.0.0.1:5000 (3E binary over TCP). Start one first, in a\n" +
+      "terminal where this package is installed:\n\n    npx jsscada-mc sim --generators\n\n" +
+      "(in a clone of the repository `npm start` runs the same simulator together with a demo). The\n" +
+      "generators move D0 (counter), D1 (sine), D2 (random walk) and M0 (toggle); D10 counts by 10 every\n" +
+      "second.\n\nThe FIXED group reads its 4 tags every second and sends {counter, sine, walk, toggle} on\n" +
+      "output 1. The inject nodes send it commands (msg.topic): stop, start, trigger (one poll now) and\n" +
+      "interval (msg.payload \"250ms\"). Replies come out of output 2.\n\n" +
+      "To use a real PLC, open the PLC node: host, port and the frame/encoding set in its Ethernet settings.",
+    0,
+    0,
+  );
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  fixedGroup(f, "poll", p, "quickstart", TAGS.fast, 1, "s", 1, 2, [[f.id("data")], [f.id("replies")]]);
+  debug(f, "data", "tag values", 2, 1);
+  debug(f, "replies", "command replies", 2, 3);
+  inject(f, "stop", "stop", "stop", 0, 1, [[f.id("poll")]]);
+  inject(f, "start", "start", "start", 0, 2, [[f.id("poll")]]);
+  inject(f, "trigger", "poll once now", "trigger", 0, 3, [[f.id("poll")]]);
+  f.node(
+    "faster",
+    "inject",
+    {
+      name: "interval 250 ms",
+      props: [
+        { p: "topic", vt: "str" },
+        { p: "payload", v: "250ms", vt: "str" },
+      ],
+      repeat: "",
+      crontab: "",
+      once: false,
+      onceDelay: 0.1,
+      topic: "interval",
+    },
+    0,
+    4,
+    [[f.id("poll")]],
+  );
+  return f;
+}
+
+function restExample() {
+  const f = new Flow("02-rest-api").tab("tab", "REST API", REST_INFO);
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  sampleGroups(f, p, "rest", 0);
+  restApi(f, 5);
+  return f;
+}
+
+function wsExample() {
+  const f = new Flow("03-websocket").tab("tab", "WebSocket page", WS_INFO);
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  sampleGroups(f, p, "ws", 0);
+  wsBroadcast(f, 5);
+  comment(f, "page-note", "The page: http://<node-red>/polling-ws", "Served by this flow; no CDN, no library.", 0, 9);
+  page(f, "page", "/polling-ws", "ws", 0, 10);
+  return f;
+}
+
+function httpPageExample() {
+  const f = new Flow("04-http-polling-page").tab(
+    "tab",
+    "HTTP polling page",
+    "The management page at /polling, refreshed every 2 s from the REST endpoints (which this flow\nalso defines).",
+  );
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  sampleGroups(f, p, "page", 0);
+  comment(
+    f,
+    "page-note",
+    "The page: http://<node-red>/polling",
+    "GET /api/polling/status every 2 s; the buttons POST to the REST endpoints below.",
+    0,
+    5,
+  );
+  page(f, "page", "/polling", "http", 0, 6);
+  restApi(f, 8);
+  return f;
+}
+
+function dashboardExample() {
+  const f = new Flow("05-dashboard").tab("tab", "Dashboard 2", DASHBOARD_INFO);
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  sampleGroups(f, p, "dash", 0);
+  dashboard(f, 5);
+  return f;
+}
+
+const EXAMPLES = {
+  "01-quick-start-simulator": quickStart,
+  "02-rest-api": restExample,
+  "03-websocket-status-page": wsExample,
+  "04-http-polling-page": httpPageExample,
+  "05-dashboard-2": dashboardExample,
+};
+
+/** Every output file: path relative to the repository → its JSON text. */
+function outputs() {
+  const files = {};
+  for (const [name, build] of Object.entries(EXAMPLES)) {
+    files[`examples/${name}.json`] = JSON.stringify(build().nodes, null, 2) + "\n";
+  }
+  files["demo/flow.json"] = JSON.stringify(require("./demo-flow").demoFlow(module.exports).nodes, null, 2) + "\n";
+  return files;
+}
+
+module.exports = {
+  Flow,
+  TAGS,
+  comment,
+  debug,
+  inject,
+  change,
+  func,
+  engineStatus,
+  plc,
+  fixedGroup,
+  handshakeGroup,
+  restApi,
+  page,
+  wsBroadcast,
+  dashboard,
+  EXAMPLES,
+  outputs,
+};
+
+if (require.main === module) {
+  const check = process.argv.includes("--check");
+  let stale = 0;
+  for (const [rel, text] of Object.entries(outputs())) {
+    const file = path.join(ROOT, rel);
+    const old = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    if (old === text) continue;
+    if (check) {
+      stale++;
+      console.error(`${rel} is out of date: run node scripts/demo-flows.js`);
+    } else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      console.log(`wrote ${rel}`);
+    }
+  }
+  process.exit(stale ? 1 : 0);
+}

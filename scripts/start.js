@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the built-in PLC simulator and Node-RED 4 (embedded, from the dev dependencies) with this
+ * package and Dashboard 2, running the demo flow (demo/flow.json, written to the user directory at every
+ * start). Ctrl-C stops everything.
+ *
+ * Environment:
+ *   PORT            Node-RED port (default 1880; 0 = any free port)
+ *   PLC_HOST        a real PLC: no simulator is started (3E binary TCP, as in demo/flow.json)
+ *   PLC_PORT        its port (default 5000)
+ *   SIM_PORT        the simulator's port (default 5000; 0 = any free port)
+ *   DEMO_USER_DIR   Node-RED user directory (default .node-red/ in the repository, git-ignored)
+ *   DEMO_KEEP_FLOW  1 = keep the flow edited in the editor instead of rewriting it from demo/
+ */
+"use strict";
+const fs = require("node:fs");
+const http = require("node:http");
+const path = require("node:path");
+
+const ROOT = path.join(__dirname, "..");
+const DIST = path.join(ROOT, "dist");
+const PKG = require(path.join(ROOT, "package.json"));
+
+function fail(message) {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a port number, got "${raw}"`);
+  return n;
+}
+
+if (!fs.existsSync(path.join(DIST, "nodes", "jsscada-plc.js"))) {
+  fail("dist/ is missing: run `npm install` (it builds) or `npm run build` first");
+}
+
+const { PlcSimulator, runPlcProgram } = require(path.join(DIST, "lib", "simulator"));
+const { DEMO_GENERATORS } = require(path.join(DIST, "lib", "cli", "run"));
+const { HANDSHAKE } = require("./demo-flow");
+
+/** Recipe data for the on-demand HANDSHAKE group, and a part record per PLC transaction. */
+function seedMemory(memory) {
+  memory.set("D500", 3);
+  [1200, 350, 75, 20].forEach((v, i) => memory.set(`D${501 + i}`, v));
+  const name = Buffer.from("PUMP HOUSING A3".padEnd(16, "\0"), "latin1");
+  for (let i = 0; i < 8; i++) memory.set(`D${510 + i}`, name.readUInt16LE(i * 2));
+}
+
+/**
+ * The PLC side of the demo's REQ/ACK handshake: every 3 s a new part record, REQ set, wait for ACK,
+ * REQ cleared. One transaction per runPlcProgram call so the pause between parts is ours.
+ */
+function startPlcProgram(memory, signal) {
+  let seq = 0;
+  const loop = async () => {
+    while (!signal.aborted) {
+      await runPlcProgram({
+        memory,
+        req: HANDSHAKE.req,
+        ack: HANDSHAKE.ack,
+        count: 1,
+        scanMs: 10,
+        ackTimeoutMs: 5000,
+        signal,
+        writeData: () => {
+          seq = (seq % 65535) + 1;
+          memory.set(HANDSHAKE.sequence, seq);
+          memory.set("D1110", 1000 + (seq % 9000));
+          memory.set("D1111", 480 + Math.round(Math.random() * 40));
+          memory.set("D1112", Math.random() < 0.95 ? 1 : 2);
+        },
+      });
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, 3000);
+        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  };
+  return loop().catch((err) => console.error(`PLC program stopped: ${err.message}`));
+}
+
+/** The user directory: this package linked into node_modules, and the demo flow. */
+function prepareUserDir(userDir) {
+  fs.mkdirSync(path.join(userDir, "node_modules", "@jsscada"), { recursive: true });
+  // Node-RED loads only the modules the user directory's package.json lists.
+  fs.writeFileSync(
+    path.join(userDir, "package.json"),
+    JSON.stringify(
+      { name: "jsscada-demo-userdir", private: true, dependencies: { [PKG.name]: `file:${ROOT}` } },
+      null,
+      2,
+    ) + "\n",
+  );
+  const link = path.join(userDir, "node_modules", PKG.name);
+  let current;
+  try {
+    current = fs.realpathSync(link);
+  } catch {
+    current = undefined;
+  }
+  if (current !== fs.realpathSync(ROOT)) {
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(path.relative(path.dirname(link), ROOT), link, "dir");
+  }
+  const flowFile = path.join(userDir, "flows.json");
+  if (process.env.DEMO_KEEP_FLOW === "1" && fs.existsSync(flowFile)) return "kept";
+  fs.copyFileSync(path.join(ROOT, "demo", "flow.json"), flowFile);
+  return "written";
+}
+
+async function main() {
+  const port = intFromEnv("PORT", 1880);
+  const userDir = path.resolve(process.env.DEMO_USER_DIR || path.join(ROOT, ".node-red"));
+  const abort = new AbortController();
+  let simulator;
+  let program;
+
+  if (process.env.PLC_HOST) {
+    process.env.PLC_PORT = String(intFromEnv("PLC_PORT", 5000));
+    console.log(`PLC: ${process.env.PLC_HOST}:${process.env.PLC_PORT} (no simulator)`);
+  } else {
+    simulator = new PlcSimulator({ host: "127.0.0.1", port: intFromEnv("SIM_PORT", 5000) });
+    try {
+      await simulator.start();
+    } catch (err) {
+      fail(`cannot start the simulator: ${err.message} (another one running? set SIM_PORT)`);
+    }
+    for (const g of DEMO_GENERATORS) simulator.addGenerator(g);
+    seedMemory(simulator.memory);
+    program = startPlcProgram(simulator.memory, abort.signal);
+    process.env.PLC_HOST = "127.0.0.1";
+    process.env.PLC_PORT = String(simulator.port);
+  }
+
+  const flow = prepareUserDir(userDir);
+  const express = require("express");
+  const RED = require("node-red");
+  const settings = require(path.join(ROOT, "demo", "settings.js"))({ userDir });
+  const app = express();
+  const server = http.createServer(app);
+  RED.init(server, settings);
+  app.use(settings.httpAdminRoot, RED.httpAdmin);
+  app.use(settings.httpNodeRoot, RED.httpNode);
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, settings.uiHost, resolve);
+  }).catch((err) => fail(`cannot listen on ${settings.uiHost}:${port}: ${err.message} (set PORT)`));
+  await RED.start();
+
+  const url = `http://127.0.0.1:${server.address().port}`;
+  console.log(
+    [
+      "",
+      "jsscada polling engine demo",
+      `  Editor            ${url}/`,
+      `  Dashboard 2       ${url}/dashboard/polling`,
+      `  Page (WebSocket)  ${url}/polling-ws`,
+      `  Page (HTTP)       ${url}/polling`,
+      `  REST API          ${url}/api/polling/status`,
+      `  WebSocket         ws://127.0.0.1:${server.address().port}/ws/polling`,
+      simulator
+        ? `  PLC simulator     127.0.0.1:${simulator.port} (3E binary TCP; REQ/ACK program on ${HANDSHAKE.req}/${HANDSHAKE.ack})`
+        : `  PLC               ${process.env.PLC_HOST}:${process.env.PLC_PORT}`,
+      `  User directory    ${userDir} (flow ${flow === "kept" ? "kept (DEMO_KEEP_FLOW=1)" : "rewritten from demo/flow.json"})`,
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+  // One machine-readable line for scripts and the browser tests.
+  console.log(`DEMO_READY ${JSON.stringify({ url, simulatorPort: simulator ? simulator.port : null })}`);
+
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    const force = setTimeout(() => {
+      console.error("did not stop within 20 s; exiting");
+      process.exit(1);
+    }, 20000);
+    force.unref();
+    abort.abort();
+    try {
+      await RED.stop();
+    } catch (err) {
+      console.error(`Node-RED stop: ${err.message}`);
+    }
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(() => resolve()));
+    await program;
+    if (simulator) await simulator.stop();
+    console.log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err) => fail(err.stack || err.message));
