@@ -101,7 +101,8 @@ describe("jsscada-queue", function () {
       for (let i = 0; i < 50; i++) q.receive({ payload: i });
       await until(() => out.length === 50, 5000, "50 deliveries");
       out.map((m) => m.payload).should.eql([...Array(50).keys()]);
-      await until(() => q.receive !== undefined && out.length === 50);
+      // The last acknowledgement goes through the Complete node after "out" got the message.
+      await delay(50);
       q.receive({ topic: "status" });
       const events = collect<EventMsg>(helper.getNode("events"));
       await until(() => events.length === 1);
