@@ -13,9 +13,15 @@ export interface Piece {
   readonly len: number;
 }
 
+/** 0406/0401 requests (one block each for 0401) and 0403 requests (pieces of 1 or 2 words). */
+export interface Layout {
+  readonly blockRequests: Piece[][];
+  readonly randomRequests: Piece[][];
+}
+
 /** Sorts and merges pieces of the same device whose gap is at most `maxGap` words (0: only touching ones). */
 export function mergePieces(pieces: readonly Piece[], maxGap: number): Piece[] {
-  const sorted = [...pieces].sort((a, b) => a.device.name.localeCompare(b.device.name) || a.start - b.start);
+  const sorted = [...pieces].sort(byAddress);
   const out: Piece[] = [];
   for (const p of sorted) {
     const last = out[out.length - 1];
@@ -27,112 +33,344 @@ export function mergePieces(pieces: readonly Piece[], maxGap: number): Piece[] {
   return out;
 }
 
-/** One 0406 (or, with a single block, 0401) request under construction. */
-class Bin {
+function byAddress(a: Piece, b: Piece): number {
+  return a.device.name.localeCompare(b.device.name) || a.start - b.start;
+}
+
+/** Words between two address-sorted pieces of one device; undefined across devices. */
+function gapBetween(a: Piece | undefined, b: Piece | undefined): number | undefined {
+  return a && b && a.device === b.device ? b.start - a.start - a.len : undefined;
+}
+
+export function wordsOf(layout: Layout): number {
+  let n = 0;
+  for (const r of layout.blockRequests) for (const p of r) n += p.len;
+  for (const r of layout.randomRequests) for (const p of r) n += p.len;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Packing
+
+/** 0403 points an island needs: double words, plus a word when its length is odd. */
+function pointsOf(p: Piece): number {
+  return Math.ceil(p.len / 2);
+}
+
+/**
+ * Islands 0403 may take, most isolated first: an island far from its neighbours would cost a whole
+ * 0406 block (or a long bridge), while one between close neighbours is nearly free to bridge to.
+ * Islands over 4 words stay in 0406, where their words cost less than their 0403 points would.
+ */
+function randomCandidates(islands: readonly Piece[]): number[] {
+  const isolation = islands.map((p, i) =>
+    Math.min(gapBetween(islands[i - 1], p) ?? Infinity, gapBetween(p, islands[i + 1]) ?? Infinity),
+  );
+  const out: number[] = [];
+  islands.forEach((p, i) => {
+    if (p.len <= 4) out.push(i);
+  });
+  return out.sort((x, y) => isolation[y]! - isolation[x]! || islands[x]!.len - islands[y]!.len || x - y);
+}
+
+/**
+ * Fills up to `count` bins from `ranges`, bridging nothing: each bin takes the smallest ranges while it
+ * has blocks (keeping one back for a filler) and then the largest, cut to the points it has left. Every
+ * bin thus ends full in blocks or in points, and only the cut range costs an extra block. Undefined when
+ * `count` bins are not enough.
+ */
+function fillBins(ranges: readonly Piece[], limits: RequestLimits, count: number): Piece[][] | undefined {
+  const cap = limits.multiBlockPoints;
+  const maxBlocks = limits.multiBlockBlocks;
+  const sorted = [...ranges].sort((a, b) => b.len - a.len || byAddress(a, b));
+  let head = 0;
+  let tail = sorted.length - 1;
+  const bins: Piece[][] = [];
+  while (head <= tail) {
+    if (bins.length === count) return undefined;
+    const bin: Piece[] = [];
+    let words = 0;
+    while (tail > head && bin.length < maxBlocks - 1 && words + sorted[tail]!.len <= cap) {
+      words += sorted[tail]!.len;
+      bin.push(sorted[tail--]!);
+    }
+    while (head <= tail && bin.length < maxBlocks && words < cap) {
+      const p = sorted[head]!;
+      const take = Math.min(p.len, cap - words);
+      bin.push({ device: p.device, start: p.start, len: take });
+      words += take;
+      if (take === p.len) head++;
+      else sorted[head] = { device: p.device, start: p.start + take, len: p.len - take };
+    }
+    bins.push(bin);
+  }
+  return bins;
+}
+
+/** One 0406/0401 request filled in address order, bridging its own smallest gaps when out of blocks. */
+class OrderedBin {
   readonly pieces: Piece[] = [];
-  /** Gap before pieces[i] (to pieces[i-1] on the same device), bridgeable; sorted by size. */
+  /** Gaps before pieces[index] (same device as pieces[index - 1]), smallest first. */
   private gaps: { size: number; index: number }[] = [];
-  private needed = 0;
-  private bridged = 0;
+  private data = 0;
+  private bridges = 0;
   private bridgedWords = 0;
+  private fillers = 0;
 
   constructor(private readonly limits: RequestLimits) {}
 
   get blocks(): number {
-    return this.pieces.length - this.bridged;
+    return this.pieces.length - this.bridges + this.fillers;
   }
-  get points(): number {
-    return this.needed + this.bridgedWords;
+  get words(): number {
+    return this.data + this.bridgedWords;
   }
 
   /**
-   * Adds a piece if the limits allow, bridging the smallest gaps inside this request when it has run out
-   * of blocks but not of points: there, reading a gap costs nothing another piece could have used.
+   * The most words of `p` this bin can take with `reserve` blocks kept free (0: none): reading a gap
+   * inside a request that has run out of blocks costs points nothing else in it needs.
    */
-  tryAdd(p: Piece, reserveBlocks: number, maxBridge: number): boolean {
-    const last = this.pieces[this.pieces.length - 1];
+  room(
+    p: Piece,
+    reserve: number,
+  ):
+    | { take: number; gaps: { size: number; index: number }[]; bridges: number; bridgedWords: number }
+    | undefined {
     const gaps = [...this.gaps];
-    if (last && last.device === p.device && p.start >= last.start + last.len) {
-      const size = p.start - last.start - last.len;
-      if (size <= maxBridge) {
-        const at = gaps.findIndex((g) => g.size > size);
-        gaps.splice(at < 0 ? gaps.length : at, 0, { size, index: this.pieces.length });
-      }
+    const size = gapBetween(this.pieces[this.pieces.length - 1], p);
+    if (size !== undefined && size >= 0) {
+      let at = gaps.findIndex((g) => g.size > size);
+      if (at < 0) at = gaps.length;
+      gaps.splice(at, 0, { size, index: this.pieces.length });
     }
-    const blockLimit = this.limits.multiBlockBlocks - reserveBlocks;
-    const bridges = Math.max(0, this.pieces.length + 1 - blockLimit);
-    if (bridges > gaps.length) return false;
+    const bridges = Math.max(0, this.pieces.length + 1 - (this.limits.multiBlockBlocks - reserve));
+    if (bridges > gaps.length) return undefined;
     let bridgedWords = 0;
     for (let i = 0; i < bridges; i++) bridgedWords += gaps[i]!.size;
-    if (this.needed + p.len + bridgedWords > this.limits.multiBlockPoints) return false;
-    this.pieces.push(p);
-    this.gaps = gaps;
-    this.needed += p.len;
-    this.bridged = bridges;
-    this.bridgedWords = bridgedWords;
-    return true;
+    const take = Math.min(p.len, this.limits.multiBlockPoints - this.data - bridgedWords);
+    return take >= 1 ? { take, gaps, bridges, bridgedWords } : undefined;
   }
 
-  /** Appends a piece without bridging (fillers); the caller keeps within the limits. */
-  add(p: Piece): void {
-    this.pieces.push(p);
-    this.needed += p.len;
+  add(p: Piece, fit: NonNullable<ReturnType<OrderedBin["room"]>>): void {
+    this.pieces.push(fit.take === p.len ? p : { device: p.device, start: p.start, len: fit.take });
+    this.gaps = fit.gaps;
+    this.data += fit.take;
+    this.bridges = fit.bridges;
+    this.bridgedWords = fit.bridgedWords;
   }
 
-  /** The blocks to request: pieces joined across the bridged gaps. */
+  /** A filler: a whole block of its own, never bridged. */
+  addFiller(p: Piece): void {
+    this.fillerPieces.push(p);
+    this.data += p.len;
+    this.fillers++;
+  }
+  private readonly fillerPieces: Piece[] = [];
+
+  /** The blocks to request: pieces joined across the bridged gaps, then the fillers. */
   blocksToRead(): Piece[] {
-    const bridgedBefore = new Set(this.gaps.slice(0, this.bridged).map((g) => g.index));
+    const bridged = new Set(this.gaps.slice(0, this.bridges).map((g) => g.index));
     const out: Piece[] = [];
     this.pieces.forEach((p, i) => {
-      if (bridgedBefore.has(i)) {
-        const prev = out[out.length - 1]!;
-        out[out.length - 1] = { device: prev.device, start: prev.start, len: p.start + p.len - prev.start };
+      const last = out[out.length - 1];
+      if (last && bridged.has(i)) {
+        out[out.length - 1] = { device: p.device, start: last.start, len: p.start + p.len - last.start };
       } else out.push(p);
     });
-    return out;
+    return [...out, ...this.fillerPieces];
   }
 }
 
 /**
- * Packs pieces into requests of at most `multiBlockPoints` words and `multiBlockBlocks` blocks.
- * Small pieces go in address order, so neighbours share a request and can be bridged; pieces of at
- * least `bigLen` words are cut to fill whatever points a request has left once its blocks run out.
+ * Fills up to `count` bins in address order, each reaching as far as its blocks and points allow (so a
+ * cut island costs one extra block). Islands of at least `bigLen` words wait aside and are cut to fill
+ * the points a bin has left once its blocks run out. Undefined when `count` bins are not enough.
  */
-export function packBlocks(
-  pieces: readonly Piece[],
+function fillInOrder(
+  islands: readonly Piece[],
   limits: RequestLimits,
+  count: number,
   bigLen: number,
-  maxBridge: number,
-): Piece[][] {
-  const cap = limits.multiBlockPoints;
-  const threshold = Math.min(bigLen, cap + 1);
-  const small = pieces.filter((p) => p.len < threshold);
-  const big = pieces.filter((p) => p.len >= threshold).sort((a, b) => b.len - a.len);
-  const out: Piece[][] = [];
+): Piece[][] | undefined {
+  const small = islands.filter((p) => p.len < bigLen);
+  const big = islands.filter((p) => p.len >= bigLen).sort((a, b) => b.len - a.len || byAddress(a, b));
+  const bins: Piece[][] = [];
   let next = 0;
+  let carry: Piece | undefined;
   while (next < small.length || big.length > 0) {
-    const bin = new Bin(limits);
-    while (next < small.length && bin.tryAdd(small[next]!, big.length > 0 ? 1 : 0, maxBridge)) next++;
-    while (big.length > 0 && bin.blocks < limits.multiBlockBlocks && bin.points < cap) {
+    if (bins.length === count) return undefined;
+    const bin = new OrderedBin(limits);
+    const reserve = big.length > 0 ? 1 : 0;
+    while (next < small.length) {
+      const p = carry ?? small[next]!;
+      const fit = bin.room(p, reserve);
+      if (!fit) break;
+      bin.add(p, fit);
+      if (fit.take === p.len) {
+        next++;
+        carry = undefined;
+      } else {
+        carry = { device: p.device, start: p.start + fit.take, len: p.len - fit.take };
+        break;
+      }
+    }
+    while (big.length > 0 && bin.blocks < limits.multiBlockBlocks && bin.words < limits.multiBlockPoints) {
       const p = big[0]!;
-      const take = Math.min(p.len, cap - bin.points);
-      bin.add({ device: p.device, start: p.start, len: take });
+      const take = Math.min(p.len, limits.multiBlockPoints - bin.words);
+      bin.addFiller({ device: p.device, start: p.start, len: take });
       if (take === p.len) big.shift();
       else big[0] = { device: p.device, start: p.start + take, len: p.len - take };
     }
-    out.push(bin.blocksToRead());
+    bins.push(bin.blocksToRead());
+  }
+  return bins;
+}
+
+/**
+ * Packs `islands` into at most `count` 0406/0401 requests, or undefined. How many gaps to bridge is a
+ * trade of blocks for points, so it tries the fewest bridges the block limit allows and then a spread
+ * of more (always the smallest gaps first, which buys the most blocks per point).
+ */
+function packBlocksInto(
+  islands: readonly Piece[],
+  limits: RequestLimits,
+  count: number,
+): Piece[][] | undefined {
+  if (islands.length === 0) return [];
+  if (count === 0) return undefined;
+  for (const bigLen of [Infinity, 256, 64, 16]) {
+    const bins = fillInOrder(islands, limits, count, bigLen);
+    if (bins) return bins;
+  }
+  const gaps: { size: number; index: number }[] = [];
+  for (let i = 1; i < islands.length; i++) {
+    const size = gapBetween(islands[i - 1], islands[i]);
+    if (size !== undefined) gaps.push({ size, index: i });
+  }
+  gaps.sort((a, b) => a.size - b.size || a.index - b.index);
+  const data = islands.reduce((s, p) => s + p.len, 0);
+  const budget = limits.multiBlockPoints * count;
+  let most = 0;
+  for (let words = data; most < gaps.length && words + gaps[most]!.size <= budget; most++) {
+    words += gaps[most]!.size;
+  }
+  if (data > budget) return undefined;
+  const fewest = Math.min(most, Math.max(0, islands.length - limits.multiBlockBlocks * count));
+  const tries = new Set<number>();
+  const withCuts = Math.min(most, fewest + count - 1);
+  for (const t of [fewest, withCuts]) tries.add(t);
+  for (let j = 1; j <= 8; j++) tries.add(withCuts + Math.round(((most - withCuts) * j) / 8));
+  for (const t of [...tries].sort((a, b) => a - b)) {
+    const bridged = new Set(gaps.slice(0, t).map((g) => g.index));
+    const ranges: Piece[] = [];
+    islands.forEach((p, i) => {
+      const last = ranges[ranges.length - 1];
+      if (last && bridged.has(i)) {
+        ranges[ranges.length - 1] = {
+          device: p.device,
+          start: last.start,
+          len: p.start + p.len - last.start,
+        };
+      } else ranges.push(p);
+    });
+    const bins = fillBins(ranges, limits, count);
+    if (bins) return bins;
+  }
+  return undefined;
+}
+
+/** Splits islands of up to 4 words into 0403 points (double words, a word for an odd length). */
+function randomPoints(islands: readonly Piece[]): Piece[] {
+  const out: Piece[] = [];
+  for (const p of islands) {
+    for (let at = 0; at < p.len; at += 2) {
+      out.push({ device: p.device, start: p.start + at, len: Math.min(2, p.len - at) });
+    }
   }
   return out;
 }
 
-/** Splits `pieces` (each ≤ 2 words) into 0403 requests of at most `randomReadPoints` points. */
-export function packRandom(pieces: readonly Piece[], limits: RequestLimits): Piece[][] {
-  const out: Piece[][] = [];
-  for (let i = 0; i < pieces.length; i += limits.randomReadPoints) {
-    out.push(pieces.slice(i, i + limits.randomReadPoints));
+/**
+ * Joins ranges of one request whose gap is at most `maxGap` words, smallest gaps first, while the
+ * request keeps within its points: fewer blocks for a few more words, when it costs no request.
+ */
+function bridgeWithin(bin: readonly Piece[], limits: RequestLimits, maxGap: number): Piece[] {
+  const sorted = [...bin].sort(byAddress);
+  let words = sorted.reduce((s, p) => s + p.len, 0);
+  const gaps: { size: number; index: number }[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const size = gapBetween(sorted[i - 1], sorted[i]);
+    if (size !== undefined && size <= maxGap) gaps.push({ size, index: i });
   }
+  gaps.sort((a, b) => a.size - b.size || a.index - b.index);
+  const bridged = new Set<number>();
+  for (const g of gaps) {
+    if (words + g.size > limits.multiBlockPoints) break;
+    words += g.size;
+    bridged.add(g.index);
+  }
+  const out: Piece[] = [];
+  sorted.forEach((p, i) => {
+    const last = out[out.length - 1];
+    if (last && bridged.has(i)) {
+      out[out.length - 1] = { device: p.device, start: last.start, len: p.start + p.len - last.start };
+    } else out.push(p);
+  });
   return out;
 }
+
+/**
+ * The fewest requests that read `islands` (sorted, merged with gap 0), searched from `atLeast` up: for
+ * each request count, every split between 0403 requests (taking the most isolated small islands) and
+ * 0406/0401 requests (taking the rest); the first that works wins. Gaps up to `maxGap` are then bridged
+ * inside each request where its points allow.
+ */
+export function packReads(
+  islands: readonly Piece[],
+  limits: RequestLimits,
+  maxGap: number,
+  atLeast: number,
+): Layout {
+  if (islands.length === 0) return { blockRequests: [], randomRequests: [] };
+  const candidates = randomCandidates(islands);
+  const candidatePoints = candidates.reduce((s, i) => s + pointsOf(islands[i]!), 0);
+  const R = limits.randomReadPoints;
+  for (let count = Math.max(1, atLeast); ; count++) {
+    const maxRandom = Math.min(count, Math.ceil(candidatePoints / R));
+    for (let random = 0; random <= maxRandom; random++) {
+      const taken = new Set<number>();
+      let points = 0;
+      for (const i of candidates) {
+        const n = pointsOf(islands[i]!);
+        if (points + n > random * R) continue;
+        points += n;
+        taken.add(i);
+      }
+      const rest = islands.filter((_, i) => !taken.has(i));
+      const bins = packBlocksInto(rest, limits, count - random);
+      if (!bins) continue;
+      const blockRequests = bins.map((b) => bridgeWithin(b, limits, maxGap));
+      // A bridge may have swallowed a word sent to 0403: no need to read it twice.
+      const inBlocks = (p: Piece) =>
+        blockRequests.some((r) =>
+          r.some((q) => q.device === p.device && q.start <= p.start && p.start + p.len <= q.start + q.len),
+        );
+      const toRandom = randomPoints(islands.filter((_, i) => taken.has(i))).filter((p) => !inBlocks(p));
+      // The first split that works uses the fewest 0403 requests: their points are the dearer reads
+      // for the PLC, and gaps up to maxGap stay bridged as asked.
+      return { blockRequests, randomRequests: chunks(toRandom, R) };
+    }
+  }
+}
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Lower bound
 
 /** Fewest pieces of at most `maxLen` words that cover every island (greedy interval cover, optimal). */
 function minWindows(islands: readonly Piece[], maxLen: number): number {
@@ -156,41 +394,91 @@ function minWindows(islands: readonly Piece[], maxLen: number): number {
 }
 
 /**
+ * The most any request the limits allow can be charged when a piece of 1 word costs v1, of 2 words v2,
+ * and of L ≥ 3 words a + b·L (a, b ≥ 0, v1 ≤ v2 ≤ 2·v1). 0406 mixes: with at least one long piece the
+ * charge is linear in the numbers of short and long pieces, so a corner of {n1 + n2 + m ≤ blocks, m ≥ 1}
+ * is the worst; the long pieces then hold the remaining points (≥ 3 each since points ≥ 3 × blocks).
+ */
+function worstRequest(limits: RequestLimits, a: number, b: number, v1: number, v2: number): number {
+  const C = limits.multiBlockBlocks;
+  const M = limits.multiBlockPoints;
+  return Math.max(
+    v2,
+    a + Math.max(limits.batchWords, Math.ceil(limits.batchBits / 16) + 1) * b,
+    limits.randomReadPoints * v2,
+    C * v2,
+    a + M * b,
+    (C - 1) * v1 + a + (M - (C - 1)) * b,
+    (C - 1) * v2 + a + (M - 2 * (C - 1)) * b,
+    C * a + M * b,
+  );
+}
+
+/**
+ * Cheapest covering of the islands at those prices, relaxed so it can only come out lower. Per island:
+ * either short pieces only, or inside long pieces: a new one, or the one from the previous island of
+ * the device, paying b per gap word. Sound because with v1 ≥ b and v2 ≥ 2b no piece covers a word for
+ * less than b, and every long piece pays its `a` at the first island it meets. The 960-word cap enters
+ * only through islands longer than it: they need more long pieces, or short pieces at eps over b each.
+ */
+function cheapestCover(
+  islands: readonly Piece[],
+  maxLen: number,
+  a: number,
+  b: number,
+  v1: number,
+  v2: number,
+): number {
+  const eps = Math.min(v1 - b, v2 - 2 * b);
+  let closed = 0;
+  let open = Infinity;
+  for (let i = 0; i < islands.length; i++) {
+    const p = islands[i]!;
+    const L = p.len;
+    // k long pieces meet the island and short ones cover what they cannot: the charge is linear in k
+    // up to K - 1 and a·K at K, so k = 1, K - 1 and K are the candidates. `fresh` starts all k here,
+    // `extend` all but the one from the left.
+    const K = Math.ceil(L / maxLen);
+    const shorts = (k: number) => (eps * Math.max(0, L - k * maxLen)) / 2;
+    const extra = Math.min(a * K, shorts(1) + a, K > 1 ? a * (K - 1) + shorts(K - 1) : Infinity);
+    const short = Math.floor(L / 2) * v2 + (L % 2) * v1;
+    const fresh = b * L + extra;
+    const gap = gapBetween(islands[i - 1], p);
+    const before = Math.min(closed, open);
+    const extend = gap === undefined ? Infinity : open + b * (gap + L) + extra - a;
+    closed = before + short;
+    open = Math.min(before + fresh, extend);
+  }
+  return Math.min(closed, open);
+}
+
+/**
  * A lower bound on the number of requests (0401 word/bit units, 0403, 0406) needed to read `islands`
- * (sorted, merged with gap 0). Each request is charged a·(pieces it reads) + b·(words it reads), with
- * (a, b) chosen so that no request the limits allow costs more than 1; the cheapest covering then bounds
- * the request count from below. docs/PLANNER.md has the argument.
+ * (sorted, merged with gap 0). Every piece a request reads is charged a price that depends only on its
+ * length, with prices chosen so that no request the limits allow is charged more than 1; the cheapest
+ * covering of the islands at those prices then bounds the request count from below. docs/PLANNER.md
+ * has the argument; the scan over prices keeps the best bound.
  */
 export function lowerBound(islands: readonly Piece[], limits: RequestLimits): number {
   if (islands.length === 0) return 0;
   const words = islands.reduce((s, p) => s + p.len, 0);
   const maxLen = Math.max(limits.batchWords, limits.multiBlockPoints);
   const windows = minWindows(islands, maxLen);
-  const gaps: number[] = [];
-  for (let i = 1; i < islands.length; i++) {
-    const [p, q] = [islands[i - 1]!, islands[i]!];
-    if (p.device === q.device) gaps.push(q.start - p.start - p.len);
-  }
-  const firsts = islands.length - gaps.length;
-  const R = limits.randomReadPoints;
   let best = Math.ceil(words / maxLen);
-  // ratio = a/b: the gap size at which bridging and a new piece cost the same. Sample it densely.
-  const ratios = [0];
-  for (let r = 0.25; r <= 4 * maxLen; r *= 1.05) ratios.push(r);
-  for (const ratio of ratios) {
-    const b =
-      1 /
-      Math.max(
-        ratio + limits.batchWords,
-        ratio * limits.multiBlockBlocks + limits.multiBlockPoints,
-        ratio * R + 2 * R,
-        ratio + Math.ceil(limits.batchBits / 16) + 1,
-      );
-    const a = ratio * b;
-    let relaxed = firsts * a + words * b;
-    for (const g of gaps) relaxed += Math.min(a, g * b);
-    const windowed = windows * a + words * b;
-    best = Math.max(best, Math.ceil(Math.max(relaxed, windowed) - 1e-9));
+  // ratio = a/b: the gap at which bridging and a new piece cost the same; share: where the price of a
+  // short piece sits between 2b (all words, no piece) and a + 2b (the long-piece formula).
+  for (let ratio = 0.25; ratio <= 4 * maxLen; ratio *= 1.05) {
+    for (let share = 0; share <= 1.0001; share += 0.1) {
+      const c = 2 + share * ratio;
+      const v1 = Math.min(c, ratio + 1);
+      const v2 = Math.min(c, ratio + 2);
+      const b = 1 / worstRequest(limits, ratio, 1, v1, v2);
+      const a = ratio * b;
+      const cover = cheapestCover(islands, maxLen, a, b, v1 * b, v2 * b);
+      const alpha = Math.min(a, (v1 - 1) * b, (v2 - 2) * b);
+      const windowed = windows * alpha + words * b;
+      best = Math.max(best, Math.ceil(Math.max(cover, windowed) - 1e-9));
+    }
   }
   return best;
 }

@@ -4,8 +4,8 @@
  */
 import { batchReadWords, multiBlockRead, randomRead, type Command } from "./commands";
 import { McAddressError, McEndCodeError, McError, McValueError } from "./errors";
-import { limitsFor, type RequestLimits } from "./limits";
-import { lowerBound, mergePieces, packBlocks, packRandom, type Piece } from "./plan-pack";
+import { limitsFor } from "./limits";
+import { type Layout, lowerBound, mergePieces, packReads, type Piece, wordsOf } from "./plan-pack";
 import { type Tag } from "./tags";
 import { decodeBits, decodeTag, type TagValue } from "./values";
 import { type DeviceRef, type WireFormat } from "./wire";
@@ -33,7 +33,7 @@ export interface Segment {
 
 export interface PlannedRead {
   readonly command: Command<unknown>;
-  /** The word ranges the request reads (for bit devices in 16-point words). */
+  /** The word ranges the request reads (for bit devices in 16-point words), in the order `run` returns them. */
   readonly blocks: readonly Piece[];
   /** Indexes into plan.tags of the tags whose words this request (partly) delivers. */
   readonly tagIndexes: readonly number[];
@@ -49,6 +49,18 @@ export interface ReadPlan {
   readonly lowerBound: number;
   /** Words requested in total, gaps included (bit devices counted in 16-point words). */
   readonly wordsRead: number;
+  /** Per tag (same order as `tags`), where its words sit in the requests' answers. */
+  readonly slices: readonly (readonly TagSlice[])[];
+}
+
+/** `len` words of a tag, from word `at` of the tag, found at `from` in segment `segment` of a request. */
+export interface TagSlice {
+  readonly request: number;
+  /** Index into the request's `blocks`, which is also the order of the segments `run` returns. */
+  readonly segment: number;
+  readonly from: number;
+  readonly at: number;
+  readonly len: number;
 }
 
 export type Send = <T>(cmd: Command<T>) => Promise<T>;
@@ -76,54 +88,6 @@ function checkSeries(tags: readonly Tag[], format: WireFormat): void {
   }
 }
 
-interface Layout {
-  blockRequests: Piece[][];
-  randomRequests: Piece[][];
-}
-
-function countOf(l: Layout): number {
-  return l.blockRequests.length + l.randomRequests.length;
-}
-
-function wordsOf(l: Layout): number {
-  let n = 0;
-  for (const r of [...l.blockRequests, ...l.randomRequests]) for (const p of r) n += p.len;
-  return n;
-}
-
-/**
- * Tries a handful of packings and keeps the one with the fewest requests (then the fewest words):
- * how many tiny ranges go to 0403 instead of 0406, which ranges count as big fillers, and whether a
- * full request may bridge gaps wider than maxGap.
- */
-function chooseLayout(ranges: readonly Piece[], limits: RequestLimits, maxGap: number): Layout {
-  const tiny = ranges.filter((p) => p.len <= 2).sort((a, b) => b.len - a.len);
-  const tinySet = new Set(tiny);
-  const rest = ranges.filter((p) => !tinySet.has(p));
-  let best: Layout | undefined;
-  const maxRandom = Math.ceil(tiny.length / limits.randomReadPoints);
-  for (let r = 0; r <= maxRandom; r++) {
-    const toRandom = tiny.slice(0, r * limits.randomReadPoints);
-    const toBlocks = mergePieces([...rest, ...tiny.slice(toRandom.length)], 0);
-    for (const bigLen of [16, 64, 256, Infinity]) {
-      for (const maxBridge of [maxGap, Infinity]) {
-        const layout = {
-          blockRequests: packBlocks(toBlocks, limits, bigLen, maxBridge),
-          randomRequests: packRandom(toRandom, limits),
-        };
-        if (
-          !best ||
-          countOf(layout) < countOf(best) ||
-          (countOf(layout) === countOf(best) && wordsOf(layout) < wordsOf(best))
-        ) {
-          best = layout;
-        }
-      }
-    }
-  }
-  return best!;
-}
-
 function blockRequest(format: WireFormat, blocks: Piece[]): Omit<PlannedRead, "tagIndexes"> {
   if (blocks.length === 1) {
     const [b] = blocks as [Piece];
@@ -140,7 +104,8 @@ function blockRequest(format: WireFormat, blocks: Piece[]): Omit<PlannedRead, "t
   const command = multiBlockRead(format, spec(wordBlocks), spec(bitBlocks));
   return {
     command,
-    blocks,
+    // In answer order, so segment i of run() is blocks[i] (the tag slices rely on it).
+    blocks: [...wordBlocks, ...bitBlocks],
     run: async (send) => {
       const res = await send(command);
       const seg = (bs: Piece[], data: number[][]) =>
@@ -172,8 +137,40 @@ function randomRequest(format: WireFormat, pieces: Piece[]): Omit<PlannedRead, "
   };
 }
 
-function overlaps(a: Piece, b: Piece): boolean {
-  return a.device === b.device && a.start < b.start + b.len && b.start < a.start + a.len;
+/**
+ * Where each tag's words sit in the answers, worked out once per plan so a poll copies them straight
+ * out instead of searching every segment for every tag. Indexed per word, so overlapping blocks (a
+ * bridged gap over words another request reads too) need no special case.
+ */
+function sliceTags(needs: readonly Piece[], requests: readonly { blocks: readonly Piece[] }[]): TagSlice[][] {
+  const at = new Map<Piece["device"], Map<number, { request: number; segment: number; from: number }>>();
+  requests.forEach((r, request) =>
+    r.blocks.forEach((piece, segment) => {
+      let words = at.get(piece.device);
+      if (!words) at.set(piece.device, (words = new Map()));
+      for (let i = 0; i < piece.len; i++) {
+        if (!words.has(piece.start + i)) words.set(piece.start + i, { request, segment, from: i });
+      }
+    }),
+  );
+  return needs.map((need) => {
+    const words = at.get(need.device);
+    const slices: TagSlice[] = [];
+    for (let i = 0; i < need.len; i++) {
+      const w = words?.get(need.start + i);
+      if (!w) return [];
+      const last = slices[slices.length - 1];
+      if (
+        last &&
+        last.request === w.request &&
+        last.segment === w.segment &&
+        last.from + last.len === w.from
+      ) {
+        slices[slices.length - 1] = { ...last, len: last.len + 1 };
+      } else slices.push({ request: w.request, segment: w.segment, from: w.from, at: i, len: 1 });
+    }
+    return slices;
+  });
 }
 
 /** Plans the requests that read `tags`. Throws McAddressError for devices the series cannot address. */
@@ -185,41 +182,33 @@ export function planReads(tags: readonly Tag[], format: WireFormat, options: Pla
   const limits = limitsFor(format);
   const needs = tags.map(pieceOf);
   const islands = mergePieces(needs, 0);
-  const layout = chooseLayout(mergePieces(islands, maxGap), limits, maxGap);
+  const bound = lowerBound(islands, limits);
+  const layout: Layout = packReads(islands, limits, maxGap, bound);
   const built = [
     ...layout.blockRequests.map((bs) => blockRequest(format, bs)),
     ...layout.randomRequests.map((ps) => randomRequest(format, ps)),
   ];
-  const requests = built.map((r) => ({
-    ...r,
-    tagIndexes: needs.flatMap((n, i) => (r.blocks.some((b) => overlaps(b, n)) ? [i] : [])),
-  }));
-  return { format, tags, requests, lowerBound: lowerBound(islands, limits), wordsRead: wordsOf(layout) };
-}
-
-/** Copies the tag's words out of the segments; undefined when some word was not delivered. */
-function gather(need: Piece, segments: readonly Segment[]): number[] | undefined {
-  const out = new Array<number>(need.len);
-  let filled = 0;
-  for (const s of segments) {
-    if (s.device !== need.device) continue;
-    const from = Math.max(s.start, need.start);
-    const to = Math.min(s.start + s.words.length, need.start + need.len);
-    for (let i = from; i < to; i++) {
-      if (out[i - need.start] === undefined) filled++;
-      out[i - need.start] = s.words[i - s.start]!;
+  const slices = sliceTags(needs, built);
+  const tagIndexes = built.map((): number[] => []);
+  slices.forEach((ss, i) => {
+    for (const s of ss) {
+      const list = tagIndexes[s.request]!;
+      if (list[list.length - 1] !== i) list.push(i);
     }
-  }
-  return filled === need.len ? out : undefined;
+  });
+  const requests = built.map((r, i) => ({ ...r, tagIndexes: tagIndexes[i]! }));
+  return { format, tags, requests, lowerBound: bound, wordsRead: wordsOf(layout), slices };
 }
 
-function decode(tag: Tag, need: Piece, words: readonly number[]): TagValue {
+function decode(tag: Tag, start: number, words: readonly number[]): TagValue {
   if (tag.ref.device.kind === "word") return decodeTag(tag, words);
-  const offset = tag.ref.number - need.start * 16;
-  const bits = Array.from({ length: tag.points }, (_, i) => {
+  const offset = tag.ref.number - start * 16;
+  if (!tag.isArray) return ((words[offset >> 4]! >> (offset & 15)) & 1) === 1;
+  const bits = new Array<boolean>(tag.points);
+  for (let i = 0; i < tag.points; i++) {
     const p = offset + i;
-    return ((words[p >> 4]! >> (p & 15)) & 1) === 1;
-  });
+    bits[i] = ((words[p >> 4]! >> (p & 15)) & 1) === 1;
+  }
   return decodeBits(tag, bits);
 }
 
@@ -233,29 +222,47 @@ function withTag(tag: Tag, err: McError): McError {
   return err;
 }
 
-async function readAlone(plan: ReadPlan, index: number, send: Send): Promise<TagResult> {
+/** Tag `index` of `plan` from the requests' answers (segments per request, in `blocks` order). */
+function resolve(plan: ReadPlan, index: number, answers: readonly (readonly Segment[])[]): TagResult {
   const tag = plan.tags[index]!;
-  const alone = planReads([tag], plan.format);
-  try {
-    const segments = (await Promise.all(alone.requests.map((r) => r.run(send)))).flat();
-    return resolve(tag, segments);
-  } catch (err) {
-    return { ok: false, error: withTag(tag, asMcError(err)) };
-  }
-}
-
-function resolve(tag: Tag, segments: readonly Segment[]): TagResult {
+  const slices = plan.slices[index]!;
   const need = pieceOf(tag);
-  const words = gather(need, segments);
+  let words: number[] | undefined;
+  const first = slices[0];
+  if (slices.length === 1 && first!.len === need.len) {
+    const seg = answers[first!.request]?.[first!.segment]?.words;
+    if (seg && seg.length >= first!.from + need.len) words = seg.slice(first!.from, first!.from + need.len);
+  } else {
+    let filled = 0;
+    words = new Array<number>(need.len);
+    for (const s of slices) {
+      const seg = answers[s.request]?.[s.segment]?.words;
+      if (!seg || seg.length < s.from + s.len) break;
+      for (let k = 0; k < s.len; k++) words[s.at + k] = seg[s.from + k]!;
+      filled += s.len;
+    }
+    if (filled !== need.len) words = undefined;
+  }
   if (!words)
     return {
       ok: false,
       error: new McError("MC_PROTOCOL", `"${tag.address}": words missing from the answer`),
     };
   try {
-    return { ok: true, value: decode(tag, need, words) };
+    return { ok: true, value: decode(tag, need.start, words) };
   } catch (err) {
     return { ok: false, error: asMcError(err) };
+  }
+}
+
+async function readAlone(plan: ReadPlan, index: number, send: Send): Promise<TagResult> {
+  const tag = plan.tags[index]!;
+  const alone = planReads([tag], plan.format);
+  try {
+    const answers = await Promise.all(alone.requests.map((r) => r.run(send)));
+    return resolve(alone, 0, answers);
+  } catch (err) {
+    return { ok: false, error: withTag(tag, asMcError(err)) };
   }
 }
 
@@ -273,7 +280,7 @@ export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagRe
       ),
     ),
   );
-  const segments = outcomes.flatMap((o) => o.segments);
+  const answers = outcomes.map((o) => o.segments);
   const failure = new Map<number, { error: McError; shared: boolean }>();
   plan.requests.forEach((r, i) => {
     const error = outcomes[i]!.error;
@@ -282,10 +289,11 @@ export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagRe
       if (!failure.has(t)) failure.set(t, { error, shared: r.tagIndexes.length > 1 });
     }
   });
+  if (failure.size === 0) return plan.tags.map((_, i) => resolve(plan, i, answers));
   return Promise.all(
     plan.tags.map((tag, i): TagResult | Promise<TagResult> => {
       const f = failure.get(i);
-      if (!f) return resolve(tag, segments);
+      if (!f) return resolve(plan, i, answers);
       if (f.error instanceof McEndCodeError && f.shared) return readAlone(plan, i, send);
       return { ok: false, error: withTag(tag, f.error) };
     }),
