@@ -128,6 +128,54 @@ async function backlog(count: number): Promise<void> {
   }
 }
 
+/**
+ * Through the Node-RED node, loaded with the test helper: each delivered message is wired straight back
+ * to the queue's input as its acknowledgement, so the figure includes Node-RED's message passing.
+ */
+async function throughNode(count: number, persistence: "memory" | "disk"): Promise<number> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const helper = require("node-red-node-test-helper");
+  const queueNode = require(path.join(__dirname, "..", "nodes", "jsscada-queue"));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-queue-bench-node-"));
+  helper.init(require.resolve("node-red"));
+  helper.settings({ userDir, logging: { console: { level: "off" } } });
+  try {
+    await helper.load(queueNode, [
+      {
+        id: "bench-queue",
+        type: "jsscada-queue",
+        name: "bench",
+        capacity: String(count),
+        overflow: "reject",
+        mode: "ack",
+        maxInFlight: "100",
+        persistence,
+        wires: [["sink"], []],
+      },
+      { id: "sink", type: "helper" },
+    ]);
+    const queue = helper.getNode("bench-queue");
+    let acked = 0;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    helper.getNode("sink").on("input", (msg: object) => {
+      queue.receive(msg);
+      if (++acked === count) done();
+    });
+    const start = performance.now();
+    for (let i = 0; i < count;) {
+      for (const end = Math.min(count, i + 1_000); i < end; i++) queue.receive(sample(i));
+      await tick();
+    }
+    await finished;
+    return count / ((performance.now() - start) / 1000);
+  } finally {
+    await helper.unload();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   // First, so that its RSS figures are not inflated by the garbage of the throughput runs.
   await backlog(1_000_000);
@@ -141,6 +189,12 @@ export async function run(): Promise<void> {
   console.log(`queue persisted, 100 in flight: ${fmt(await persisted(200_000, { maxInFlight: 100 }))} msg/s`);
   console.log(
     `queue persisted batched: ${fmt(await persisted(200_000, { batch: { size: 100 } }))} msg/s (batches of 100)`,
+  );
+  console.log(
+    `queue node (Node-RED, memory): ${fmt(await throughNode(100_000, "memory"))} msg/s (put+deliver+ack by message, 100 in flight)`,
+  );
+  console.log(
+    `queue node (Node-RED, disk): ${fmt(await throughNode(50_000, "disk"))} msg/s (put+deliver+ack by message, 100 in flight)`,
   );
 }
 
