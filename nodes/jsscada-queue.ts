@@ -235,7 +235,7 @@ export = function (RED: NodeAPI): void {
       }
       queue.put(held).then(
         () => {
-          if (storeProblem !== undefined) storeProblem = undefined;
+          storeProblem = undefined;
           changed();
           done();
         },
