@@ -74,12 +74,19 @@ function randomCandidates(islands: readonly Piece[]): number[] {
 }
 
 /**
- * Fills up to `count` bins from `ranges`, bridging nothing: each bin takes the smallest ranges while it
- * has blocks (keeping one back for a filler) and then the largest, cut to the points it has left. Every
- * bin thus ends full in blocks or in points, and only the cut range costs an extra block. Undefined when
+ * Fills up to `count` bins from `ranges`, bridging nothing; a range that overflows a bin's points is cut
+ * there (one extra block). "balanced": each bin keeps its share of points used in step with its share
+ * of blocks, taking the largest range left while points lag and the smallest otherwise, so bins end full
+ * in both. "smallFirst": the smallest ranges while one block is left, then the largest as fillers; this
+ * wins when a few long arrays must soak up the points that many tiny ranges leave. Undefined when
  * `count` bins are not enough.
  */
-function fillBins(ranges: readonly Piece[], limits: RequestLimits, count: number): Piece[][] | undefined {
+function fillBins(
+  ranges: readonly Piece[],
+  limits: RequestLimits,
+  count: number,
+  mode: "balanced" | "smallFirst",
+): Piece[][] | undefined {
   const cap = limits.multiBlockPoints;
   const maxBlocks = limits.multiBlockBlocks;
   const sorted = [...ranges].sort((a, b) => b.len - a.len || byAddress(a, b));
@@ -90,17 +97,19 @@ function fillBins(ranges: readonly Piece[], limits: RequestLimits, count: number
     if (bins.length === count) return undefined;
     const bin: Piece[] = [];
     let words = 0;
-    while (tail > head && bin.length < maxBlocks - 1 && words + sorted[tail]!.len <= cap) {
-      words += sorted[tail]!.len;
-      bin.push(sorted[tail--]!);
-    }
     while (head <= tail && bin.length < maxBlocks && words < cap) {
-      const p = sorted[head]!;
+      const wantWords =
+        mode === "balanced"
+          ? words * maxBlocks <= bin.length * cap
+          : bin.length >= maxBlocks - 1 || head === tail;
+      const at = wantWords ? head : tail;
+      const p = sorted[at]!;
       const take = Math.min(p.len, cap - words);
-      bin.push({ device: p.device, start: p.start, len: take });
+      bin.push(take === p.len ? p : { device: p.device, start: p.start, len: take });
       words += take;
-      if (take === p.len) head++;
-      else sorted[head] = { device: p.device, start: p.start + take, len: p.len - take };
+      if (take < p.len) sorted[at] = { device: p.device, start: p.start + take, len: p.len - take };
+      else if (at === head) head++;
+      else tail--;
     }
     bins.push(bin);
   }
@@ -273,7 +282,7 @@ function packBlocksInto(
         };
       } else ranges.push(p);
     });
-    const bins = fillBins(ranges, limits, count);
+    const bins = fillBins(ranges, limits, count, "balanced") ?? fillBins(ranges, limits, count, "smallFirst");
     if (bins) return bins;
   }
   return undefined;
@@ -464,21 +473,74 @@ export function lowerBound(islands: readonly Piece[], limits: RequestLimits): nu
   const words = islands.reduce((s, p) => s + p.len, 0);
   const maxLen = Math.max(limits.batchWords, limits.multiBlockPoints);
   const windows = minWindows(islands, maxLen);
-  let best = Math.ceil(words / maxLen);
   // ratio = a/b: the gap at which bridging and a new piece cost the same; share: where the price of a
-  // short piece sits between 2b (all words, no piece) and a + 2b (the long-piece formula).
-  for (let ratio = 0.25; ratio <= 4 * maxLen; ratio *= 1.05) {
-    for (let share = 0; share <= 1.0001; share += 0.1) {
-      const c = 2 + share * ratio;
-      const v1 = Math.min(c, ratio + 1);
-      const v2 = Math.min(c, ratio + 2);
-      const b = 1 / worstRequest(limits, ratio, 1, v1, v2);
-      const a = ratio * b;
-      const cover = cheapestCover(islands, maxLen, a, b, v1 * b, v2 * b);
-      const alpha = Math.min(a, (v1 - 1) * b, (v2 - 2) * b);
-      const windowed = windows * alpha + words * b;
-      best = Math.max(best, Math.ceil(Math.max(cover, windowed) - 1e-9));
+  // short piece sits between 2b (all words, no piece) and a + 2b (the long-piece formula). Any pair
+  // gives a sound bound; a coarse grid and then a finer one around its best keep planning fast.
+  const boundAt = (ratio: number, share: number): number => {
+    const c = 2 + share * ratio;
+    const v1 = Math.min(c, ratio + 1);
+    const v2 = Math.min(c, ratio + 2);
+    const b = 1 / worstRequest(limits, ratio, 1, v1, v2);
+    const a = ratio * b;
+    const cover = cheapestCover(islands, maxLen, a, b, v1 * b, v2 * b);
+    const alpha = Math.min(a, (v1 - 1) * b, (v2 - 2) * b);
+    return Math.max(cover, windows * alpha + words * b);
+  };
+  let best = words / maxLen;
+  let at = { ratio: 0, share: 0 };
+  const scan = (ratios: number[], shares: number[]) => {
+    for (const ratio of ratios) {
+      for (const share of shares) {
+        const v = boundAt(ratio, share);
+        if (v > best) [best, at] = [v, { ratio, share }];
+      }
     }
+  };
+  const steps = (from: number, to: number, factor: number) => {
+    const out: number[] = [];
+    for (let r = from; r <= to; r *= factor) out.push(r);
+    return out;
+  };
+  const range = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.floor((to - from) / step + 1e-9) + 1 }, (_, i) => from + i * step);
+  scan(steps(0.25, 4 * maxLen, 1.25), [0, 0.25, 0.5, 0.75, 1]);
+  if (at.ratio > 0) {
+    scan(
+      steps(at.ratio / 1.25, at.ratio * 1.25, 1.02),
+      range(Math.max(0, at.share - 0.25), Math.min(1, at.share + 0.25), 0.05),
+    );
   }
+  best = Math.ceil(best - 1e-9);
+  while (best < islands.length && !pooledFits(islands, limits, best)) best++;
   return best;
+}
+
+/**
+ * Whether `count` requests could read the islands if 0406 requests pooled their blocks and points:
+ * a necessary condition, so a count that fails it is below the optimum. Exact on the part the prices
+ * above only approximate: how many words the bridges cost for the blocks there are. With r of the
+ * requests 0403, they take at most r·R islands and 2·r·R of the words; every gap left between the
+ * other islands contains a gap of the original ones, so bridging b of them costs at least the b
+ * smallest original gaps.
+ */
+function pooledFits(islands: readonly Piece[], limits: RequestLimits, count: number): boolean {
+  const gaps: number[] = [];
+  for (let i = 1; i < islands.length; i++) {
+    const g = gapBetween(islands[i - 1], islands[i]);
+    if (g !== undefined) gaps.push(g);
+  }
+  gaps.sort((x, y) => x - y);
+  const prefix = [0];
+  for (const g of gaps) prefix.push(prefix[prefix.length - 1]! + g);
+  const data = islands.reduce((s, p) => s + p.len, 0);
+  const R = limits.randomReadPoints;
+  for (let random = 0; random <= count; random++) {
+    const bins = count - random;
+    const left = islands.length - Math.min(islands.length, random * R);
+    const bridges = Math.max(0, left - limits.multiBlockBlocks * bins);
+    if (bridges > gaps.length || (left > 0 && bins === 0)) continue;
+    const words = Math.max(0, data - 2 * random * R) + prefix[bridges]!;
+    if (words <= limits.multiBlockPoints * bins) return true;
+  }
+  return false;
 }

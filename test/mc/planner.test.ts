@@ -1,7 +1,9 @@
 import "should";
 import { CMD, type Command } from "../../lib/mc/commands";
 import { McConnectionError, McEndCodeError, McValueError } from "../../lib/mc/errors";
-import { limitsFor } from "../../lib/mc/limits";
+import { deviceByName } from "../../lib/mc/devices";
+import { limitsFor, type RequestLimits } from "../../lib/mc/limits";
+import { lowerBound, mergePieces, packReads, type Piece } from "../../lib/mc/plan-pack";
 import { executeReadPlan, planReads, planWrites, type ReadPlan } from "../../lib/mc/planner";
 import { parseTag, type Tag, type TagOptions } from "../../lib/mc/tags";
 import { decodeBits, decodeTag, type TagValue } from "../../lib/mc/values";
@@ -234,10 +236,58 @@ function realisticTable(count: number, seed: number): string[] {
   return [...out];
 }
 
+/**
+ * The shape bench/mc.bench.ts measures: about 80 % of the tags in clusters (a station's registers with
+ * small gaps), 20 % singletons, over D, R, W and M, with 32/64-bit, string, array and bit-array tags.
+ */
+function clusteredTable(count: number, seed: number): string[] {
+  const random = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const devices = [
+    ["D", 0.45, 12000],
+    ["R", 0.2, 32000],
+    ["W", 0.15, 8000],
+    ["M", 0.2, 8000],
+  ] as const;
+  const types = [
+    ["", 1, 0.6],
+    [":int32", 2, 0.15],
+    [":float32", 2, 0.15],
+    [":float64", 4, 0.03],
+    [":string(8)", 4, 0.02],
+    [":int16[4]", 4, 0.05],
+  ] as const;
+  const choose = <T extends readonly unknown[]>(items: readonly T[], at: number): T => {
+    let x = random();
+    for (const item of items) if ((x -= item[at] as number) <= 0) return item;
+    return items[items.length - 1]!;
+  };
+  const out = new Set<string>();
+  while (out.size < count) {
+    const [device, , max] = choose(devices, 1);
+    const size = random() < 0.2 ? 1 : int(5, 40);
+    let at = int(0, max);
+    for (let i = 0; i < size && out.size < count && at < max; i++) {
+      const number = device === "W" ? at.toString(16).toUpperCase() : String(at);
+      if (device === "M") {
+        const array = random() < 0.2;
+        out.add(`M${number}${array ? ":bool[8]" : ""}`);
+        at += (array ? 8 : 1) + (random() < 0.3 ? int(1, 20) : 0);
+      } else {
+        const [type, words] = choose(types, 2);
+        out.add(`${device}${number}${type}`);
+        at += words + (random() < 0.3 ? int(1, 6) : 0);
+      }
+    }
+  }
+  return [...out];
+}
+
+/** The acceptance goal: at most 10 % over the lower bound, rounded up. */
 function withinBound(plan: ReadPlan): void {
   plan.requests.length.should.be.aboveOrEqual(plan.lowerBound);
   plan.requests.length.should.be.belowOrEqual(
-    plan.lowerBound * 1.1 + 1,
+    Math.ceil(plan.lowerBound * 1.1),
     `${plan.requests.length} requests, lower bound ${plan.lowerBound}`,
   );
 }
@@ -323,6 +373,51 @@ describe("read planner", () => {
       });
     }
 
+    it("plans 60 generated clustered 1 000-tag tables (the bench's shape) within 10 % of the bound", async () => {
+      let requests = 0;
+      let bound = 0;
+      for (let seed = 1; seed <= 60; seed++) {
+        const format = [QL, QL_ASCII, IQR][seed % 3]!;
+        const plan = await readAll(clusteredTable(1000, seed), format, seed);
+        withinBound(plan);
+        requests += plan.requests.length;
+        bound += plan.lowerBound;
+      }
+      requests.should.be.belowOrEqual(Math.ceil(bound * 1.1), `${requests} requests, summed bound ${bound}`);
+    });
+
+    it("plans the test's realistic tables within 10 % of the summed bound", () => {
+      let requests = 0;
+      let bound = 0;
+      for (let seed = 1; seed <= 30; seed++) {
+        const plan = planReads(tagsOf(realisticTable(1000, seed), QL), QL);
+        withinBound(plan);
+        requests += plan.requests.length;
+        bound += plan.lowerBound;
+      }
+      requests.should.be.belowOrEqual(Math.ceil(bound * 1.1), `${requests} requests, summed bound ${bound}`);
+    });
+
+    it("proves 1 000 isolated words need 6 requests on Q/L", () => {
+      const plan = planReads(
+        tagsOf(
+          Array.from({ length: 1000 }, (_, i) => `D${i * 12}`),
+          QL,
+        ),
+        QL,
+      );
+      plan.lowerBound.should.equal(6);
+      plan.requests.length.should.equal(6);
+    });
+
+    it("plans 1 000 clustered tags in well under 50 ms", () => {
+      const tags = tagsOf(clusteredTable(1000, 42), QL);
+      planReads(tags, QL);
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i++) planReads(tags, QL);
+      ((performance.now() - t0) / 5).should.be.below(50);
+    });
+
     it("plans many random shapes within the bound and the limits", async () => {
       const random = rng(99);
       for (let shape = 0; shape < 30; shape++) {
@@ -342,6 +437,54 @@ describe("read planner", () => {
       const plan = planReads([], QL);
       plan.requests.length.should.equal(0);
       plan.lowerBound.should.equal(0);
+    });
+  });
+
+  describe("packing and bound on small limits", () => {
+    /** Tiny limits so that exhaustive-looking corners (full blocks, full points, 0403 vs 0406) come up often. */
+    const tiny: RequestLimits = {
+      batchWords: 12,
+      batchBits: 96,
+      randomReadPoints: 3,
+      randomWriteWordCost: 40,
+      randomWriteBits: 3,
+      multiBlockPoints: 12,
+      multiBlockBlocks: 3,
+    };
+    const D = deviceByName("D")!;
+    const R = deviceByName("R")!;
+
+    it("never bounds above a plan it can build, and every plan keeps the limits and covers every word", () => {
+      const random = rng(5);
+      for (let shape = 0; shape < 3000; shape++) {
+        const n = 1 + Math.floor(random() * 12);
+        const pieces: Piece[] = Array.from({ length: n }, () => ({
+          device: random() < 0.7 ? D : R,
+          start: Math.floor(random() * 60),
+          len: 1 + Math.floor(random() * (random() < 0.2 ? 20 : 3)),
+        }));
+        const islands = mergePieces(pieces, 0);
+        const bound = lowerBound(islands, tiny);
+        const layout = packReads(islands, tiny, Math.floor(random() * 4), bound);
+        const count = layout.blockRequests.length + layout.randomRequests.length;
+        count.should.be.aboveOrEqual(bound, `shape ${shape}`);
+        const read = new Set<string>();
+        for (const r of layout.blockRequests) {
+          r.length.should.be.within(1, tiny.multiBlockBlocks);
+          r.reduce((s, p) => s + p.len, 0).should.be.within(1, tiny.multiBlockPoints);
+          for (const p of r) for (let i = 0; i < p.len; i++) read.add(`${p.device.name}${p.start + i}`);
+        }
+        for (const r of layout.randomRequests) {
+          r.length.should.be.within(1, tiny.randomReadPoints);
+          for (const p of r) {
+            p.len.should.be.within(1, 2);
+            for (let i = 0; i < p.len; i++) read.add(`${p.device.name}${p.start + i}`);
+          }
+        }
+        for (const p of islands) {
+          for (let i = 0; i < p.len; i++) read.has(`${p.device.name}${p.start + i}`).should.be.true();
+        }
+      }
     });
   });
 
