@@ -365,8 +365,8 @@ export function packReads(
           r.some((q) => q.device === p.device && q.start <= p.start && p.start + p.len <= q.start + q.len),
         );
       const toRandom = randomPoints(islands.filter((_, i) => taken.has(i))).filter((p) => !inBlocks(p));
-      // The first split that works uses the fewest 0403 requests: their points are the dearer reads
-      // for the PLC, and gaps up to maxGap stay bridged as asked.
+      // The first split that works uses the fewest 0403 requests: at the same count, 0406 keeps gaps up
+      // to maxGap bridged as asked, and a small table stays one 0401/0406 as before.
       return { blockRequests, randomRequests: chunks(toRandom, R) };
     }
   }
