@@ -14,9 +14,10 @@ export { planWrites, type WriteItem } from "./plan-write";
 
 export interface PlanOptions {
   /**
-   * Neighbouring ranges on one device whose gap is at most this many words are read as one range.
-   * Default 8 = 960 points / 120 blocks: in a 0406 request a block uses the same share of the request
-   * as 8 words, so bridging a gap of up to 8 never costs more than the block it saves.
+   * Neighbouring ranges of one request on one device whose gap is at most this many words are read as
+   * one range when the request has the points for it. Wider gaps, and gaps anywhere when that saves a
+   * request, are bridged by the packer on capacity alone. Default 8 = 960 points / 120 blocks: in a 0406
+   * request a block uses the same share of the request as 8 words.
    */
   readonly maxGap?: number;
 }
