@@ -27,6 +27,7 @@ module.exports = function demoSettings({ userDir, flowFile = "flows.json" }) {
     },
     logging: { console: { level: process.env.DEMO_LOG_LEVEL || "info", metrics: false, audit: false } },
     functionExternalModules: false,
-    jsscada: { maxGroups: 10 },
+    // Running groups allowed at once (the engine refuses more with 429).
+    jsscada: { maxGroups: Number(process.env.JSSCADA_MAX_GROUPS) || 10 },
   };
 };

@@ -54,10 +54,10 @@ class Flow {
     return this;
   }
 
-  /** A node on the current tab at grid cell (col, row); wires name other nodes by key. */
+  /** A node on the current tab at grid cell (col, row); wires are node ids (this.id(key)). */
   node(key, type, props, col, row, wires) {
     const n = { id: this.id(key), type, z: this.tabId, ...props, x: 140 + col * 230, y: 40 + row * 50 };
-    if (wires) n.wires = wires.map((out) => out.map((k) => this.id(k)));
+    if (wires) n.wires = wires;
     this.nodes.push(n);
     return n.id;
   }
@@ -842,13 +842,23 @@ const EXAMPLES = {
   "05-dashboard-2": dashboardExample,
 };
 
+/** Every wire and config reference must name a node of the same flow. */
+function checked(name, nodes) {
+  const ids = new Set(nodes.map((n) => n.id));
+  if (ids.size !== nodes.length) throw new Error(`${name}: duplicate node ids`);
+  for (const n of nodes) {
+    for (const target of (n.wires || []).flat()) {
+      if (!ids.has(target)) throw new Error(`${name}: ${n.type} "${n.name || n.id}" is wired to a missing node`);
+    }
+  }
+  return JSON.stringify(nodes, null, 2) + "\n";
+}
+
 /** Every output file: path relative to the repository → its JSON text. */
 function outputs() {
   const files = {};
-  for (const [name, build] of Object.entries(EXAMPLES)) {
-    files[`examples/${name}.json`] = JSON.stringify(build().nodes, null, 2) + "\n";
-  }
-  files["demo/flow.json"] = JSON.stringify(require("./demo-flow").demoFlow(module.exports).nodes, null, 2) + "\n";
+  for (const [name, build] of Object.entries(EXAMPLES)) files[`examples/${name}.json`] = checked(name, build().nodes);
+  files["demo/flow.json"] = checked("demo", require("./demo-flow").demoFlow(module.exports).nodes);
   return files;
 }
 

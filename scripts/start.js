@@ -11,6 +11,7 @@
  *   SIM_PORT        the simulator's port (default 5000; 0 = any free port)
  *   DEMO_USER_DIR   Node-RED user directory (default .node-red/ in the repository, git-ignored)
  *   DEMO_KEEP_FLOW  1 = keep the flow edited in the editor instead of rewriting it from demo/
+ *   DEMO_FLOW       deploy this flow file instead of demo/flow.json (the example tests use it)
  */
 "use strict";
 const fs = require("node:fs");
@@ -108,7 +109,7 @@ function prepareUserDir(userDir) {
   }
   const flowFile = path.join(userDir, "flows.json");
   if (process.env.DEMO_KEEP_FLOW === "1" && fs.existsSync(flowFile)) return "kept";
-  fs.copyFileSync(path.join(ROOT, "demo", "flow.json"), flowFile);
+  fs.copyFileSync(process.env.DEMO_FLOW || path.join(ROOT, "demo", "flow.json"), flowFile);
   return "written";
 }
 
@@ -165,7 +166,7 @@ async function main() {
       simulator
         ? `  PLC simulator     127.0.0.1:${simulator.port} (3E binary TCP; REQ/ACK program on ${HANDSHAKE.req}/${HANDSHAKE.ack})`
         : `  PLC               ${process.env.PLC_HOST}:${process.env.PLC_PORT}`,
-      `  User directory    ${userDir} (flow ${flow === "kept" ? "kept (DEMO_KEEP_FLOW=1)" : "rewritten from demo/flow.json"})`,
+      `  User directory    ${userDir} (flow ${flow === "kept" ? "kept (DEMO_KEEP_FLOW=1)" : `rewritten from ${process.env.DEMO_FLOW || "demo/flow.json"}`})`,
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),

@@ -1,0 +1,208 @@
+/**
+ * A real Node-RED runtime for example and browser tests: scripts/start.js (the `npm start` demo) in a
+ * child process, on free ports, with a temporary user directory and any flow. A flow whose node types
+ * are not all installed never starts ("Waiting for missing types"), which fails startRuntime().
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const ROOT = path.join(__dirname, "..", "..", "..");
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface Runtime {
+  readonly url: string;
+  /** The simulator start.js runs (null when the test passed PLC_HOST and runs its own). */
+  readonly simulatorPort: number | null;
+  readonly userDir: string;
+  /** Everything the runtime printed so far. */
+  log(): string;
+  /** SIGTERM, as Ctrl-C would; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface RuntimeOptions {
+  /** A flow to deploy instead of demo/flow.json. */
+  readonly flow?: FlowNode[];
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+/** An example flow with its PLC node(s) pointed at a simulator on 127.0.0.1:port. */
+export function exampleFlow(file: string, plcPort: number): FlowNode[] {
+  const flow = JSON.parse(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as FlowNode[];
+  for (const n of flow) {
+    if (n.type === "jsscada-plc") {
+      n.host = "127.0.0.1";
+      n.port = String(plcPort);
+    }
+  }
+  return flow;
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-runtime-"));
+  const userDir = path.join(dir, "userdir");
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: "0",
+    SIM_PORT: "0",
+    DEMO_USER_DIR: userDir,
+    ...options.env,
+  };
+  if (options.flow) {
+    env.DEMO_FLOW = path.join(dir, "flow.json");
+    fs.writeFileSync(env.DEMO_FLOW, JSON.stringify(options.flow));
+  }
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts", "start.js")], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const ready = new Promise<{ url: string; simulatorPort: number | null }>((resolve, reject) => {
+    let info: { url: string; simulatorPort: number | null } | undefined;
+    const timer = setTimeout(
+      () => reject(new Error(`runtime not ready within ${options.timeoutMs ?? 30000} ms:\n${output}`)),
+      options.timeoutMs ?? 30000,
+    );
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const m = /DEMO_READY (\{.*\})/.exec(output);
+      if (m && !info) info = JSON.parse(m[1]!) as { url: string; simulatorPort: number | null };
+      if (/missing types/i.test(output)) {
+        clearTimeout(timer);
+        reject(new Error(`flow has node types that are not installed:\n${output}`));
+      } else if (info && /\[info\] Started flows/.test(output)) {
+        clearTimeout(timer);
+        resolve(info);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`runtime exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const kill = setTimeout(() => child.kill("SIGKILL"), 20000);
+    const code = await exited;
+    clearTimeout(kill);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return code;
+  };
+  try {
+    const info = await ready;
+    return { ...info, userDir, log: () => output, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface Answer<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly body: T;
+  readonly contentType: string;
+}
+
+/** Plain HTTP against the runtime; JSON bodies are parsed, others returned as text. */
+export async function request<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<Answer<T>> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const contentType = res.headers.get("content-type") ?? "";
+  const text = await res.text();
+  return {
+    status: res.status,
+    contentType,
+    body: (contentType.includes("json") ? JSON.parse(text) : text) as T,
+  };
+}
+
+/** Polls `check` until it returns a truthy value (returned) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T> | T, ms = 10000, what = "condition"): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Errors Node-RED logged: "[error]" lines (node errors, failed deploys). */
+export function loggedErrors(log: string): string[] {
+  return log.split("\n").filter((l) => /\[error\]/.test(l));
+}
+
+/** GET /test/engine: a probe the tests add to a flow to read the engine status without the example's help. */
+export function engineProbe(): FlowNode[] {
+  return [
+    { id: "a0000000000000p1", type: "tab", label: "test probe", disabled: false, info: "" },
+    {
+      id: "a0000000000000p2",
+      type: "http in",
+      z: "a0000000000000p1",
+      url: "/test/engine",
+      method: "get",
+      upload: false,
+      swaggerDoc: "",
+      wires: [["a0000000000000p3"]],
+    },
+    {
+      id: "a0000000000000p3",
+      type: "jsscada-engine-status",
+      z: "a0000000000000p1",
+      name: "",
+      interval: "0",
+      wires: [["a0000000000000p4"]],
+    },
+    { id: "a0000000000000p4", type: "http response", z: "a0000000000000p1", statusCode: "", headers: {}, wires: [] },
+  ];
+}
+
+export interface GroupView {
+  name: string;
+  mode: string;
+  state: string;
+  running: boolean;
+  polls: number;
+  successes: number;
+  errors: number;
+  successRate: number;
+  lastError?: string;
+}
+
+export interface StatusView {
+  engine: { ready: boolean; runningGroups: number; totalGroups: number; maxGroups: number };
+  groups: GroupView[];
+  plcs: Array<Record<string, unknown>>;
+  queues: Array<Record<string, unknown>>;
+}
+
+export async function probe(rt: Runtime): Promise<StatusView> {
+  return (await request<StatusView>("GET", `${rt.url}/test/engine`)).body;
+}
+
+export function groupOf(s: StatusView, name: string): GroupView {
+  const g = s.groups.find((x) => x.name === name);
+  if (!g) throw new Error(`group ${name} not in status (${s.groups.map((x) => x.name).join(", ")})`);
+  return g;
+}
