@@ -63,38 +63,16 @@ function demoFlow(b) {
     [],
   ]);
   b.debug(f, "rejected", "rejected triggers", 2, 5);
-  b.handshakeGroup(
+  b.comment(
     f,
-    "plc-report",
-    plc,
-    "plc-report",
-    HANDSHAKE.tags,
-    {
-      trigger: "plc",
-      req: HANDSHAKE.req,
-      ack: HANDSHAKE.ack,
-      sequence: HANDSHAKE.sequence,
-      watchInterval: "100",
-    },
-    1,
+    "hs-note",
+    "PLC REQ/ACK → disk queue → database (as examples/06)",
+    "The simulator's PLC program sets REQ (M100) every 3 s with a part record; ACK (D1101) is written\n" +
+      "once the record is on disk in the queue, and the queue lets go of it after the database write.",
+    0,
     6,
-    [[f.id("db-write")], [f.id("hs-errors")], []],
   );
-  b.func(
-    f,
-    "db-write",
-    "simulated database write",
-    "// Stands in for a database node: 20–80 ms per record.\n" +
-      "await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));\n" +
-      "const n = (context.get('records') || 0) + 1;\ncontext.set('records', n);\n" +
-      "node.status({ fill: 'green', shape: 'dot', text: `${n} records` });\nreturn msg;",
-    2,
-    6,
-    [[f.id("records")]],
-  );
-  b.debug(f, "records", "stored records", 3, 6, false);
-  b.debug(f, "hs-errors", "handshake errors", 2, 7);
-
+  b.handshakeToDatabase(f, plc, "plc-report", HANDSHAKE, "parts-to-database", 7);
   f.tab("tab-rest", "REST API", "The 8 REST endpoints of examples/02-rest-api.json.");
   b.restApi(f, 0);
 

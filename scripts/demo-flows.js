@@ -735,6 +735,102 @@ function dashboard(f, row) {
   );
 }
 
+/** A jsscada-queue node: output 1 deliveries, output 2 events and command replies. */
+function queue(f, key, name, props, col, row, wires) {
+  return f.node(
+    key,
+    "jsscada-queue",
+    {
+      name,
+      capacity: "10000",
+      maxBytes: "",
+      overflow: "reject",
+      mode: "ack",
+      maxInFlight: "1",
+      ackTimeout: "30",
+      rate: "10",
+      requireAck: false,
+      batchSize: "",
+      batchTime: "",
+      persistence: "disk",
+      moveCorrupt: false,
+      warn: "70",
+      alarm: "90",
+      hysteresis: "5",
+      ...props,
+    },
+    col,
+    row,
+    wires,
+  );
+}
+
+function complete(f, key, name, watched, col, row, wires) {
+  return f.node(key, "complete", { name, scope: watched, uncaught: false }, col, row, wires);
+}
+
+/** A stand-in for a database node: 20–80 ms per record, counted in the node status. */
+function dbWrite(f, key, col, row, wires) {
+  return func(
+    f,
+    key,
+    "simulated database write",
+    "// Stands in for a database insert node: 20–80 ms per record.\n" +
+      "await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));\n" +
+      "const n = (context.get('records') || 0) + 1;\ncontext.set('records', n);\n" +
+      "node.status({ fill: 'green', shape: 'dot', text: `${n} records` });\nreturn msg;",
+    col,
+    row,
+    wires,
+  );
+}
+
+/**
+ * PLC data → disk queue → database, acknowledged twice: the PLC gets ACK (OK) once the record is on
+ * disk (Complete on the queue → handshake node), the queue lets go of it once the database took it
+ * (Complete on the database write → queue).
+ */
+function handshakeToDatabase(f, plcId, group, hs, queueName, row) {
+  handshakeGroup(
+    f,
+    "hs",
+    plcId,
+    group,
+    hs.tags,
+    {
+      trigger: "plc",
+      req: hs.req,
+      ack: hs.ack,
+      sequence: hs.sequence,
+      watchInterval: "100",
+      ackAfterDownstream: true,
+      downstreamTimeout: "10000",
+    },
+    0,
+    row,
+    [[f.id("queue")], [f.id("hs-errors")], []],
+  );
+  debug(f, "hs-errors", "handshake errors (NG, time-outs, lost sequence numbers)", 1, row + 2);
+  queue(f, "queue", queueName, { persistence: "disk", maxInFlight: "1", ackTimeout: "30" }, 1, row, [
+    [f.id("db")],
+    [f.id("queue-events")],
+  ]);
+  debug(f, "queue-events", "queue events", 2, row + 1, false);
+  dbWrite(f, "db", 2, row, [[]]);
+  complete(f, "db-done", "database write done", [f.id("db")], 2, row + 3, [[f.id("queue")]]);
+  complete(f, "queued", "record on disk", [f.id("queue")], 0, row + 3, [[f.id("only-puts")]]);
+  func(
+    f,
+    "only-puts",
+    "records, not acks",
+    "// The queue also completes the acknowledgements it receives (they carry msg.queue): only a\n" +
+      "// record that was just put, safe on disk, acknowledges the PLC.\nreturn msg.queue ? null : msg;",
+    1,
+    row + 3,
+    [[f.id("hs")]],
+  );
+}
+
 // ---- the examples ----------------------------------------------------------------------------
 
 function quickStart() {
@@ -834,12 +930,190 @@ function dashboardExample() {
   return f;
 }
 
+
+const EX6 = {
+  req: "M200",
+  ack: "D1201",
+  sequence: "D1202",
+  tags: [
+    { name: "partNo", address: "D1210" },
+    { name: "weight", address: "D1211" },
+  ],
+};
+
+const EX6_INFO = `The MES "data ready" handshake, stored safely before the PLC is told OK:
+
+  PLC sets REQ (M200) → the node reads partNo/weight and the sequence word (D1202) → the disk queue
+  commits the record → a Complete node on the queue acknowledges the transaction → the node writes
+  ACK = 1 (OK) to D1201 → the PLC clears REQ → the node clears ACK.
+
+Then the queue delivers the record to the (simulated) database write; a Complete node on it
+acknowledges the delivery to the queue. If the database is down the records wait on disk (also
+across a restart); if the queue cannot take a record the node writes ACK = 2 (NG) after the
+downstream time-out and the PLC can retry.
+
+The lower part stands in for the PLC program, so the example runs against the simulator
+(npx jsscada-mc sim): "new part" writes the data and sets REQ; a fast FIXED group watches ACK and
+clears REQ when it is set. With a real PLC, delete that part: its ladder program does the same.`;
+
+function handshakeQueueExample() {
+  const f = new Flow("06-plc-handshake-queue").tab("tab", "PLC handshake → queue → database", EX6_INFO);
+  comment(f, "note", "REQ/ACK handshake → disk queue → database, each step acknowledged", EX6_INFO, 0, 0);
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  handshakeToDatabase(f, p, "ex6-parts", EX6, "ex6-parts", 1);
+  comment(
+    f,
+    "plc-note",
+    "PLC stand-in (delete with a real PLC)",
+    "Sets REQ with a new part every 5 s, and clears REQ when ACK comes, as the PLC program would.",
+    0,
+    6,
+  );
+  f.node(
+    "new-part",
+    "inject",
+    { name: "new part every 5 s", props: [{ p: "payload" }], repeat: "5", crontab: "", once: true, onceDelay: "1", topic: "", payload: "", payloadType: "date" },
+    0,
+    7,
+    [[f.id("part-data")]],
+  );
+  func(
+    f,
+    "part-data",
+    "part record",
+    "const seq = ((flow.get('seq') || 0) % 65535) + 1;\nflow.set('seq', seq);\n" +
+      "msg.payload = { seq, partNo: 1000 + seq, weight: 480 + Math.round(Math.random() * 40) };\nreturn msg;",
+    1,
+    7,
+    [[f.id("write-data")]],
+  );
+  f.node(
+    "write-data",
+    "jsscada-write",
+    {
+      name: "write data",
+      plc: p,
+      tags: [
+        { name: "seq", address: EX6.sequence },
+        { name: "partNo", address: "D1210" },
+        { name: "weight", address: "D1211" },
+      ],
+      allowMsgAddresses: false,
+      allowList: "",
+    },
+    2,
+    7,
+    [[f.id("req-on")]],
+  );
+  change(f, "req-on", "REQ on", [{ t: "set", p: "payload", pt: "msg", to: "true", tot: "bool" }], 3, 7, [[f.id("write-req")]]);
+  f.node(
+    "write-req",
+    "jsscada-write",
+    { name: "write REQ", plc: p, tags: [{ name: "req", address: EX6.req }], allowMsgAddresses: false, allowList: "" },
+    4,
+    8,
+    [[]],
+  );
+  fixedGroup(f, "watch-ack", p, "ex6-plc-watch-ack", [{ name: "ack", address: EX6.ack }, { name: "req", address: EX6.req }], 200, "ms", 2, 9, [
+    [f.id("clear-req")],
+    [],
+  ]);
+  func(
+    f,
+    "clear-req",
+    "ACK set → clear REQ",
+    "// The PLC drops REQ once it saw ACK (OK or NG).\nif (msg.payload.ack !== 0 && msg.payload.req) return { payload: false };\nreturn null;",
+    3,
+    9,
+    [[f.id("write-req")]],
+  );
+  return f;
+}
+
+const EX7_INFO = `Store-and-forward: poll → disk queue → MQTT (QoS 1); the queue lets go of a message only when
+the broker confirmed it (PUBACK), so nothing is lost while the broker or the network is down,
+not even across a Node-RED restart.
+
+- "add sequence number" numbers every message, so a subscriber can check that none is missing.
+- The queue (disk, ack mode, 10 in flight, 5 s ack time-out) sends each message to mqtt out.
+- mqtt out calls done() when the broker acknowledged a QoS 1 publish; the Complete node watching it
+  sends the message back to the queue: that is the acknowledgement.
+- While the broker is down mqtt out does not complete anything: the deliveries time out and are sent
+  again, so after the broker is back every message arrives at least once (duplicates possible: the
+  subscriber can drop repeated sequence numbers).
+
+Set the broker in the mqtt-broker node (127.0.0.1:1883 here: e.g. Debian's mosquitto).`;
+
+function mqttExample() {
+  const f = new Flow("07-store-and-forward-mqtt").tab("tab", "Store-and-forward to MQTT", EX7_INFO);
+  comment(f, "note", "poll → disk queue → MQTT QoS 1, acknowledged by a Complete node", EX7_INFO, 0, 0);
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  fixedGroup(f, "poll", p, "mqtt-source", TAGS.fast, 1, "s", 0, 1, [[f.id("seq")], []]);
+  func(
+    f,
+    "seq",
+    "add sequence number",
+    "// Kept in the flow context: a restart starts again at 1 (use a persistent context store to\n// continue the numbering across restarts).\n" +
+      "const seq = (flow.get('seq') || 0) + 1;\nflow.set('seq', seq);\n" +
+      "msg.payload = { seq, at: msg.polling ? msg.polling.startedAt : Date.now(), values: msg.payload };\nreturn msg;",
+    1,
+    1,
+    [[f.id("queue")]],
+  );
+  queue(f, "queue", "mqtt-buffer", { persistence: "disk", maxInFlight: "10", ackTimeout: "5", capacity: "100000", overflow: "drop-oldest" }, 2, 1, [
+    [f.id("mqtt")],
+    [f.id("events")],
+  ]);
+  debug(f, "events", "queue events", 3, 2, false);
+  const broker = f.config("broker", "mqtt-broker", {
+    name: "local broker",
+    broker: "127.0.0.1",
+    port: "1883",
+    clientid: "",
+    autoConnect: true,
+    usetls: false,
+    protocolVersion: "4",
+    keepalive: "15",
+    cleansession: true,
+    autoUnsubscribe: true,
+    birthTopic: "",
+    birthQos: "0",
+    birthRetain: "false",
+    birthPayload: "",
+    birthMsg: {},
+    closeTopic: "",
+    closeQos: "0",
+    closeRetain: "false",
+    closePayload: "",
+    closeMsg: {},
+    willTopic: "",
+    willQos: "0",
+    willRetain: "false",
+    willPayload: "",
+    willMsg: {},
+    userProps: "",
+    sessionExpiry: "",
+  });
+  f.node(
+    "mqtt",
+    "mqtt out",
+    { name: "publish QoS 1", topic: "plant/line1/polling", qos: "1", retain: "false", respTopic: "", contentType: "", userProps: "", correl: "", expiry: "", broker },
+    3,
+    1,
+    [],
+  );
+  complete(f, "published", "broker acknowledged", [f.id("mqtt")], 2, 3, [[f.id("queue")]]);
+  return f;
+}
+
 const EXAMPLES = {
   "01-quick-start-simulator": quickStart,
   "02-rest-api": restExample,
   "03-websocket-status-page": wsExample,
   "04-http-polling-page": httpPageExample,
   "05-dashboard-2": dashboardExample,
+  "06-plc-handshake-queue-database": handshakeQueueExample,
+  "07-store-and-forward-mqtt": mqttExample,
 };
 
 /** Every wire and config reference must name a node of the same flow. */
@@ -878,6 +1152,9 @@ module.exports = {
   page,
   wsBroadcast,
   dashboard,
+  queue,
+  complete,
+  handshakeToDatabase,
   EXAMPLES,
   outputs,
 };

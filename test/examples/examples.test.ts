@@ -183,4 +183,18 @@ describe("examples", function () {
     page.status.should.equal(200);
     String(page.body).should.match(/<div id="app"|<html/);
   });
+
+  it("06 PLC handshake: each part is acknowledged OK to the PLC and reaches the database through the disk queue", async () => {
+    const runtime = await deploy("06-plc-handshake-queue-database.json");
+    // The stand-in PLC makes a part at once and then every 5 s.
+    const s = await eventually(async () => {
+      const st = await probe(runtime);
+      const g = groupOf(st, "ex6-parts") as unknown as { ok: number; ng: number };
+      const q = st.queues.find((x) => x.name === "ex6-parts") as { dequeued: number; size: number } | undefined;
+      return g.ok >= 2 && q && q.dequeued >= 2 && q.size === 0 ? { g, q } : undefined;
+    }, 15000, "two parts acknowledged and stored");
+    s.g.ng.should.equal(0);
+    sim.memory.get("D1201").should.equal(0); // ACK cleared after the PLC dropped REQ
+    loggedErrors(runtime.log()).should.deepEqual([]);
+  });
 });
