@@ -72,7 +72,10 @@ function demoFlow(b) {
     0,
     6,
   );
-  b.handshakeToDatabase(f, plc, "plc-report", HANDSHAKE, "parts-to-database", 7);
+  // The simulator's program may have set REQ before Node-RED started: handle it rather than wait.
+  b.handshakeToDatabase(f, plc, "plc-report", HANDSHAKE, "parts-to-database", 7, {
+    reqHighAtStart: "handle",
+  });
   f.tab("tab-rest", "REST API", "The 8 REST endpoints of examples/02-rest-api.json.");
   b.restApi(f, 0);
 

@@ -56,7 +56,7 @@ class Flow {
 
   /** A node on the current tab at grid cell (col, row); wires are node ids (this.id(key)). */
   node(key, type, props, col, row, wires) {
-    const n = { id: this.id(key), type, z: this.tabId, ...props, x: 140 + col * 230, y: 40 + row * 50 };
+    const n = { id: this.id(key), type, z: this.tabId, ...props, x: 200 + col * 240, y: 40 + row * 50 };
     if (wires) n.wires = wires;
     this.nodes.push(n);
     return n.id;
@@ -116,7 +116,14 @@ function inject(f, key, name, topic, col, row, wires, repeat = "") {
 }
 
 function change(f, key, name, rules, col, row, wires) {
-  return f.node(key, "change", { name, rules, action: "", property: "", from: "", to: "", reg: false }, col, row, wires);
+  return f.node(
+    key,
+    "change",
+    { name, rules, action: "", property: "", from: "", to: "", reg: false },
+    col,
+    row,
+    wires,
+  );
 }
 
 function setTopic(topic) {
@@ -235,10 +242,25 @@ function sampleGroups(f, plcId, prefix, row) {
     row,
   );
   const dbg = debug(f, "groups-debug", "group data", 2, row + 2, false);
-  fixedGroup(f, "g-fast", plcId, `${prefix}-fast`, TAGS.fast, 1, "s", 0, row + 1, [[f.id("groups-debug")], []]);
-  fixedGroup(f, "g-slow", plcId, `${prefix}-slow`, TAGS.slow, 5, "s", 0, row + 2, [[f.id("groups-debug")], []], {
-    autoStart: false,
-  });
+  fixedGroup(f, "g-fast", plcId, `${prefix}-fast`, TAGS.fast, 1, "s", 0, row + 1, [
+    [f.id("groups-debug")],
+    [],
+  ]);
+  fixedGroup(
+    f,
+    "g-slow",
+    plcId,
+    `${prefix}-slow`,
+    TAGS.slow,
+    5,
+    "s",
+    0,
+    row + 2,
+    [[f.id("groups-debug")], []],
+    {
+      autoStart: false,
+    },
+  );
   handshakeGroup(f, "g-hs", plcId, `${prefix}-on-demand`, TAGS.recipe, { trigger: "message" }, 0, row + 3, [
     [f.id("groups-debug")],
     [],
@@ -297,11 +319,23 @@ function restApi(f, row) {
   comment(f, "rest-note", "REST API: 8 endpoints (see this node's description)", REST_INFO, 0, row);
   comment(f, "rest-auth", "Protect the API: httpNodeAuth or a token check", AUTH_INFO, 2, row);
   const es = engineStatus(f, "rest-engine", "engine command", 0, 2, row + 4, [[f.id("rest-response")]]);
-  f.node("rest-response", "http response", { name: "JSON answer", statusCode: "", headers: {} }, 3, row + 4, []);
+  f.node(
+    "rest-response",
+    "http response",
+    { name: "JSON answer", statusCode: "", headers: {} },
+    3,
+    row + 4,
+    [],
+  );
   REST_ROUTES.forEach(([key, method, url, command], i) => {
-    f.node(`rest-in-${key}`, "http in", { name: "", url, method, upload: false, swaggerDoc: "" }, 0, row + 1 + i, [
-      [f.id(`rest-cmd-${key}`)],
-    ]);
+    f.node(
+      `rest-in-${key}`,
+      "http in",
+      { name: "", url, method, upload: false, swaggerDoc: "" },
+      0,
+      row + 1 + i,
+      [[f.id(`rest-cmd-${key}`)]],
+    );
     change(f, `rest-cmd-${key}`, command, setTopic(command), 1, row + 1 + i, [[es]]);
   });
   const q = row + 1 + REST_ROUTES.length;
@@ -372,7 +406,14 @@ backoff (0.5 s, 1 s, 2 s … 30 s, at most 10 attempts, then a Reconnect button)
 
 /** Status broadcast on /ws/polling and commands from clients, replied to the sender only. */
 function wsBroadcast(f, row) {
-  comment(f, "ws-note", "WebSocket /ws/polling: status every 1 s to every client, commands back", WS_INFO, 0, row);
+  comment(
+    f,
+    "ws-note",
+    "WebSocket /ws/polling: status every 1 s to every client, commands back",
+    WS_INFO,
+    0,
+    row,
+  );
   const listener = f.config("ws-listener", "websocket-listener", { path: "/ws/polling", wholemsg: "false" });
   f.node("ws-in", "websocket in", { name: "commands", server: listener, client: "" }, 0, row + 1, [
     [f.id("ws-parse")],
@@ -421,7 +462,14 @@ answers appear as notifications.`;
 
 /** The Dashboard 2 operator view. */
 function dashboard(f, row) {
-  comment(f, "dash-note", "Dashboard 2 view at /dashboard/polling (needs @flowfuse/node-red-dashboard)", DASHBOARD_INFO, 0, row);
+  comment(
+    f,
+    "dash-note",
+    "Dashboard 2 view at /dashboard/polling (needs @flowfuse/node-red-dashboard)",
+    DASHBOARD_INFO,
+    0,
+    row,
+  );
   const base = f.config("dash-base", "ui-base", {
     name: "Polling",
     path: "/dashboard",
@@ -439,8 +487,20 @@ function dashboard(f, row) {
   });
   const theme = f.config("dash-theme", "ui-theme", {
     name: "Polling theme",
-    colors: { surface: "#ffffff", primary: "#0d74ce", bgPage: "#f6f7f9", groupBg: "#ffffff", groupOutline: "#d9d9e0" },
-    sizes: { density: "default", pagePadding: "12px", groupGap: "12px", groupBorderRadius: "4px", widgetGap: "12px" },
+    colors: {
+      surface: "#ffffff",
+      primary: "#0d74ce",
+      bgPage: "#f6f7f9",
+      groupBg: "#ffffff",
+      groupOutline: "#d9d9e0",
+    },
+    sizes: {
+      density: "default",
+      pagePadding: "12px",
+      groupGap: "12px",
+      groupBorderRadius: "4px",
+      widgetGap: "12px",
+    },
   });
   const pageId = f.config("dash-page", "ui-page", {
     name: "Polling engine",
@@ -660,7 +720,7 @@ function dashboard(f, row) {
     row + 3,
     [],
   );
-  const chart = (key, label, yAxisLabel, order, r) =>
+  const chart = (key, label, yAxisLabel, order, r, ymin = "", ymax = "") =>
     f.node(
       key,
       "ui-chart",
@@ -683,8 +743,8 @@ function dashboard(f, row) {
         yAxisLabel,
         yAxisProperty: "payload",
         yAxisPropertyType: "msg",
-        ymin: "",
-        ymax: "",
+        ymin,
+        ymax,
         bins: 10,
         action: "append",
         stackSeries: false,
@@ -694,7 +754,17 @@ function dashboard(f, row) {
         removeOlder: "10",
         removeOlderUnit: "60",
         removeOlderPoints: "",
-        colors: ["#0095FF", "#FF0000", "#FF7F0E", "#2CA02C", "#A347E1", "#D62728", "#FF9896", "#9467BD", "#C5B0D5"],
+        colors: [
+          "#0095FF",
+          "#FF0000",
+          "#FF7F0E",
+          "#2CA02C",
+          "#A347E1",
+          "#D62728",
+          "#FF9896",
+          "#9467BD",
+          "#C5B0D5",
+        ],
         textColor: ["#666666"],
         textColorDefault: true,
         gridColor: ["#e5e5e5"],
@@ -708,7 +778,7 @@ function dashboard(f, row) {
       r,
       [[]],
     );
-  chart("dash-chart-rate", "Success rate per group (%)", "%", 1, row + 4);
+  chart("dash-chart-rate", "Success rate per group (%)", "%", 1, row + 4, "0", "100");
   chart("dash-chart-time", "Average poll time per group (ms)", "ms", 2, row + 5);
   f.node(
     "dash-notify",
@@ -790,7 +860,7 @@ function dbWrite(f, key, col, row, wires) {
  * disk (Complete on the queue → handshake node), the queue lets go of it once the database took it
  * (Complete on the database write → queue).
  */
-function handshakeToDatabase(f, plcId, group, hs, queueName, row) {
+function handshakeToDatabase(f, plcId, group, hs, queueName, row, extra = {}) {
   handshakeGroup(
     f,
     "hs",
@@ -805,12 +875,13 @@ function handshakeToDatabase(f, plcId, group, hs, queueName, row) {
       watchInterval: "100",
       ackAfterDownstream: true,
       downstreamTimeout: "10000",
+      ...extra,
     },
     0,
     row,
     [[f.id("queue")], [f.id("hs-errors")], []],
   );
-  debug(f, "hs-errors", "handshake errors (NG, time-outs, lost sequence numbers)", 1, row + 2);
+  debug(f, "hs-errors", "handshake errors", 1, row + 2);
   queue(f, "queue", queueName, { persistence: "disk", maxInFlight: "1", ackTimeout: "30" }, 1, row, [
     [f.id("db")],
     [f.id("queue-events")],
@@ -834,11 +905,7 @@ function handshakeToDatabase(f, plcId, group, hs, queueName, row) {
 // ---- the examples ----------------------------------------------------------------------------
 
 function quickStart() {
-  const f = new Flow("01-quick-start").tab(
-    "tab",
-    "Quick start",
-    "Poll a simulated PLC: no hardware needed.",
-  );
+  const f = new Flow("01-quick-start").tab("tab", "Quick start", "Poll a simulated PLC: no hardware needed.");
   comment(
     f,
     "note",
@@ -849,7 +916,7 @@ function quickStart() {
       "generators move D0 (counter), D1 (sine), D2 (random walk) and M0 (toggle); D10 counts by 10 every\n" +
       "second.\n\nThe FIXED group reads its 4 tags every second and sends {counter, sine, walk, toggle} on\n" +
       "output 1. The inject nodes send it commands (msg.topic): stop, start, trigger (one poll now) and\n" +
-      "interval (msg.payload \"250ms\"). Replies come out of output 2.\n\n" +
+      'interval (msg.payload "250ms"). Replies come out of output 2.\n\n' +
       "To use a real PLC, open the PLC node: host, port and the frame/encoding set in its Ethernet settings.",
     0,
     0,
@@ -896,7 +963,14 @@ function wsExample() {
   const p = plc(f, "Simulator 127.0.0.1:5000");
   sampleGroups(f, p, "ws", 0);
   wsBroadcast(f, 5);
-  comment(f, "page-note", "The page: http://<node-red>/polling-ws", "Served by this flow; no CDN, no library.", 0, 9);
+  comment(
+    f,
+    "page-note",
+    "The page: http://<node-red>/polling-ws",
+    "Served by this flow; no CDN, no library.",
+    0,
+    9,
+  );
   page(f, "page", "/polling-ws", "ws", 0, 10);
   return f;
 }
@@ -929,7 +1003,6 @@ function dashboardExample() {
   dashboard(f, 5);
   return f;
 }
-
 
 const EX6 = {
   req: "M200",
@@ -972,7 +1045,17 @@ function handshakeQueueExample() {
   f.node(
     "new-part",
     "inject",
-    { name: "new part every 5 s", props: [{ p: "payload" }], repeat: "5", crontab: "", once: true, onceDelay: "1", topic: "", payload: "", payloadType: "date" },
+    {
+      name: "new part every 5 s",
+      props: [{ p: "payload" }],
+      repeat: "5",
+      crontab: "",
+      once: true,
+      onceDelay: "1",
+      topic: "",
+      payload: "",
+      payloadType: "date",
+    },
     0,
     7,
     [[f.id("part-data")]],
@@ -1005,19 +1088,38 @@ function handshakeQueueExample() {
     7,
     [[f.id("req-on")]],
   );
-  change(f, "req-on", "REQ on", [{ t: "set", p: "payload", pt: "msg", to: "true", tot: "bool" }], 3, 7, [[f.id("write-req")]]);
+  change(f, "req-on", "REQ on", [{ t: "set", p: "payload", pt: "msg", to: "true", tot: "bool" }], 3, 7, [
+    [f.id("write-req")],
+  ]);
   f.node(
     "write-req",
     "jsscada-write",
-    { name: "write REQ", plc: p, tags: [{ name: "req", address: EX6.req }], allowMsgAddresses: false, allowList: "" },
+    {
+      name: "write REQ",
+      plc: p,
+      tags: [{ name: "req", address: EX6.req }],
+      allowMsgAddresses: false,
+      allowList: "",
+    },
     4,
     8,
     [[]],
   );
-  fixedGroup(f, "watch-ack", p, "ex6-plc-watch-ack", [{ name: "ack", address: EX6.ack }, { name: "req", address: EX6.req }], 200, "ms", 2, 9, [
-    [f.id("clear-req")],
-    [],
-  ]);
+  fixedGroup(
+    f,
+    "watch-ack",
+    p,
+    "ex6-plc-watch-ack",
+    [
+      { name: "ack", address: EX6.ack },
+      { name: "req", address: EX6.req },
+    ],
+    200,
+    "ms",
+    2,
+    9,
+    [[f.id("clear-req")], []],
+  );
   func(
     f,
     "clear-req",
@@ -1060,10 +1162,15 @@ function mqttExample() {
     1,
     [[f.id("queue")]],
   );
-  queue(f, "queue", "mqtt-buffer", { persistence: "disk", maxInFlight: "10", ackTimeout: "5", capacity: "100000", overflow: "drop-oldest" }, 2, 1, [
-    [f.id("mqtt")],
-    [f.id("events")],
-  ]);
+  queue(
+    f,
+    "queue",
+    "mqtt-buffer",
+    { persistence: "disk", maxInFlight: "10", ackTimeout: "5", capacity: "100000", overflow: "drop-oldest" },
+    2,
+    1,
+    [[f.id("mqtt")], [f.id("events")]],
+  );
   debug(f, "events", "queue events", 3, 2, false);
   const broker = f.config("broker", "mqtt-broker", {
     name: "local broker",
@@ -1097,7 +1204,18 @@ function mqttExample() {
   f.node(
     "mqtt",
     "mqtt out",
-    { name: "publish QoS 1", topic: "plant/line1/polling", qos: "1", retain: "false", respTopic: "", contentType: "", userProps: "", correl: "", expiry: "", broker },
+    {
+      name: "publish QoS 1",
+      topic: "plant/line1/polling",
+      qos: "1",
+      retain: "false",
+      respTopic: "",
+      contentType: "",
+      userProps: "",
+      correl: "",
+      expiry: "",
+      broker,
+    },
     3,
     1,
     [],
@@ -1122,17 +1240,26 @@ function checked(name, nodes) {
   if (ids.size !== nodes.length) throw new Error(`${name}: duplicate node ids`);
   for (const n of nodes) {
     for (const target of (n.wires || []).flat()) {
-      if (!ids.has(target)) throw new Error(`${name}: ${n.type} "${n.name || n.id}" is wired to a missing node`);
+      if (!ids.has(target))
+        throw new Error(`${name}: ${n.type} "${n.name || n.id}" is wired to a missing node`);
     }
   }
-  return JSON.stringify(nodes, null, 2) + "\n";
+  return nodes;
 }
 
-/** Every output file: path relative to the repository → its JSON text. */
-function outputs() {
+/** Every output file: path relative to the repository → its JSON text, formatted as `npm run lint` wants. */
+async function outputs() {
+  const prettier = require("prettier");
+  const flows = {};
+  for (const [name, build] of Object.entries(EXAMPLES))
+    flows[`examples/${name}.json`] = checked(name, build().nodes);
+  flows["demo/flow.json"] = checked("demo", require("./demo-flow").demoFlow(module.exports).nodes);
   const files = {};
-  for (const [name, build] of Object.entries(EXAMPLES)) files[`examples/${name}.json`] = checked(name, build().nodes);
-  files["demo/flow.json"] = checked("demo", require("./demo-flow").demoFlow(module.exports).nodes);
+  for (const [rel, nodes] of Object.entries(flows)) {
+    const file = path.join(ROOT, rel);
+    const options = (await prettier.resolveConfig(file)) || {};
+    files[rel] = await prettier.format(JSON.stringify(nodes), { ...options, filepath: file });
+  }
   return files;
 }
 
@@ -1159,10 +1286,10 @@ module.exports = {
   outputs,
 };
 
-if (require.main === module) {
+async function main() {
   const check = process.argv.includes("--check");
   let stale = 0;
-  for (const [rel, text] of Object.entries(outputs())) {
+  for (const [rel, text] of Object.entries(await outputs())) {
     const file = path.join(ROOT, rel);
     const old = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     if (old === text) continue;
@@ -1175,5 +1302,12 @@ if (require.main === module) {
       console.log(`wrote ${rel}`);
     }
   }
-  process.exit(stale ? 1 : 0);
+  process.exitCode = stale ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
 }

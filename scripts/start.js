@@ -14,6 +14,7 @@
  *   DEMO_FLOW       deploy this flow file instead of demo/flow.json (the example tests use it)
  */
 "use strict";
+/* global Buffer, setTimeout, clearTimeout, AbortController */
 const fs = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");

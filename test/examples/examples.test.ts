@@ -48,7 +48,9 @@ describe("examples", function () {
   }
 
   it("are what scripts/demo-flows.js generates (edit the blocks, not the JSON)", () => {
-    execFileSync(process.execPath, [path.join(ROOT, "scripts", "demo-flows.js"), "--check"], { stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(ROOT, "scripts", "demo-flows.js"), "--check"], {
+      stdio: "pipe",
+    });
   });
 
   for (const file of EXAMPLES) {
@@ -63,10 +65,14 @@ describe("examples", function () {
   for (const file of EXAMPLES) {
     it(`${file}: deploys with every node type installed and no error`, async () => {
       const runtime = await deploy(file);
-      const status = await eventually(async () => {
-        const s = await probe(runtime);
-        return s.groups.some((g) => g.running && g.polls > 0) ? s : undefined;
-      }, 10000, "a group polling");
+      const status = await eventually(
+        async () => {
+          const s = await probe(runtime);
+          return s.groups.some((g) => g.running && g.polls > 0) ? s : undefined;
+        },
+        10000,
+        "a group polling",
+      );
       for (const g of status.groups.filter((x) => x.polls > 0)) g.errors.should.equal(0, g.name);
       loggedErrors(runtime.log()).should.deepEqual([]);
     });
@@ -74,10 +80,14 @@ describe("examples", function () {
 
   it("01 quick start: polls the simulator every second", async () => {
     const runtime = await deploy("01-quick-start-simulator.json");
-    const s = await eventually(async () => {
-      const g = groupOf(await probe(runtime), "quickstart");
-      return g.polls >= 2 ? g : undefined;
-    }, 5000, "two polls");
+    const s = await eventually(
+      async () => {
+        const g = groupOf(await probe(runtime), "quickstart");
+        return g.polls >= 2 ? g : undefined;
+      },
+      5000,
+      "two polls",
+    );
     s.successRate.should.equal(100);
     s.state.should.equal("running");
   });
@@ -90,7 +100,10 @@ describe("examples", function () {
     const all = await api("GET", "/status");
     all.status.should.equal(200);
     all.contentType.should.match(/application\/json/);
-    (all.body as unknown as StatusView).groups.map((g) => g.name).sort().should.deepEqual(["rest-fast", "rest-on-demand", "rest-slow"]);
+    (all.body as unknown as StatusView).groups
+      .map((g) => g.name)
+      .sort()
+      .should.deepEqual(["rest-fast", "rest-on-demand", "rest-slow"]);
 
     (await api("POST", "/groups/rest-fast/start")).status.should.equal(409);
     const capacity = await api("POST", "/groups/rest-slow/start");
@@ -136,8 +149,14 @@ describe("examples", function () {
     const inbox: Array<Array<Record<string, unknown>>> = [[], []];
     clients.forEach((c, i) => c.on("message", (data) => inbox[i]!.push(JSON.parse(String(data)))));
     try {
-      await Promise.all(clients.map((c) => new Promise((resolve, reject) => c.once("open", resolve).once("error", reject))));
-      await eventually(() => inbox.every((box) => box.filter((m) => m.type === "status").length >= 2), 5000, "2 status messages each");
+      await Promise.all(
+        clients.map((c) => new Promise((resolve, reject) => c.once("open", resolve).once("error", reject))),
+      );
+      await eventually(
+        () => inbox.every((box) => box.filter((m) => m.type === "status").length >= 2),
+        5000,
+        "2 status messages each",
+      );
       for (const box of inbox) {
         const s = box.find((m) => m.type === "status")!.payload as StatusView;
         s.groups.map((g) => g.name).should.containEql("ws-fast");
@@ -145,10 +164,14 @@ describe("examples", function () {
       clients[0]!.send(JSON.stringify({ command: "start", name: "ws-slow" }));
       clients[0]!.send(JSON.stringify({ command: "start", name: "nope" }));
       clients[0]!.send("not json");
-      const replies = await eventually(() => {
-        const r = inbox[0]!.filter((m) => m.type === "reply");
-        return r.length >= 3 ? r : undefined;
-      }, 5000, "3 replies");
+      const replies = await eventually(
+        () => {
+          const r = inbox[0]!.filter((m) => m.type === "reply");
+          return r.length >= 3 ? r : undefined;
+        },
+        5000,
+        "3 replies",
+      );
       replies.map((r) => r.statusCode).should.deepEqual([200, 404, 400]);
       replies[0]!.should.have.properties({ command: "start", name: "ws-slow" });
       inbox[1]!.filter((m) => m.type === "reply").should.have.length(0);
@@ -174,7 +197,9 @@ describe("examples", function () {
     const s = await request<StatusView>("GET", `${runtime.url}/api/polling/status`);
     s.status.should.equal(200);
     s.body.groups.map((g) => g.name).should.containEql("page-on-demand");
-    (await request("POST", `${runtime.url}/api/polling/groups/page-on-demand/trigger`)).status.should.equal(200);
+    (await request("POST", `${runtime.url}/api/polling/groups/page-on-demand/trigger`)).status.should.equal(
+      200,
+    );
   });
 
   it("05 Dashboard 2: the dashboard page is served", async () => {
@@ -187,12 +212,17 @@ describe("examples", function () {
   it("06 PLC handshake: each part is acknowledged OK to the PLC and reaches the database through the disk queue", async () => {
     const runtime = await deploy("06-plc-handshake-queue-database.json");
     // The stand-in PLC makes a part at once and then every 5 s.
-    const s = await eventually(async () => {
-      const st = await probe(runtime);
-      const g = groupOf(st, "ex6-parts") as unknown as { ok: number; ng: number };
-      const q = st.queues.find((x) => x.name === "ex6-parts") as { dequeued: number; size: number } | undefined;
-      return g.ok >= 2 && q && q.dequeued >= 2 && q.size === 0 ? { g, q } : undefined;
-    }, 15000, "two parts acknowledged and stored");
+    const s = await eventually(
+      async () => {
+        const st = await probe(runtime);
+        const g = groupOf(st, "ex6-parts") as unknown as { ok: number; ng: number };
+        const q = st.queues.find((x) => x.name === "ex6-parts") as
+          { dequeued: number; size: number } | undefined;
+        return g.ok >= 2 && q && q.dequeued >= 2 && q.size === 0 ? { g, q } : undefined;
+      },
+      15000,
+      "two parts acknowledged and stored",
+    );
     s.g.ng.should.equal(0);
     sim.memory.get("D1201").should.equal(0); // ACK cleared after the PLC dropped REQ
     loggedErrors(runtime.log()).should.deepEqual([]);

@@ -132,7 +132,11 @@ export async function request<T = Record<string, unknown>>(
 }
 
 /** Polls `check` until it returns a truthy value (returned) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T> | T, ms = 10000, what = "condition"): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  ms = 10000,
+  what = "condition",
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -142,7 +146,8 @@ export async function eventually<T>(check: () => Promise<T> | T, ms = 10000, wha
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} not reached within ${ms} ms${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -174,7 +179,14 @@ export function engineProbe(): FlowNode[] {
       interval: "0",
       wires: [["a0000000000000p4"]],
     },
-    { id: "a0000000000000p4", type: "http response", z: "a0000000000000p1", statusCode: "", headers: {}, wires: [] },
+    {
+      id: "a0000000000000p4",
+      type: "http response",
+      z: "a0000000000000p1",
+      statusCode: "",
+      headers: {},
+      wires: [],
+    },
   ];
 }
 

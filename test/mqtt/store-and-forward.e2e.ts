@@ -11,7 +11,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import mqtt from "mqtt";
 import { PlcSimulator } from "../../lib/simulator";
-import { type Runtime, engineProbe, eventually, exampleFlow, probe, request, startRuntime } from "../examples/runtime";
+import {
+  type Runtime,
+  engineProbe,
+  eventually,
+  exampleFlow,
+  probe,
+  request,
+  startRuntime,
+} from "../examples/runtime";
 
 const MOSQUITTO = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((p) => fs.existsSync(p));
 
@@ -95,13 +103,19 @@ describe("example 07: store-and-forward to MQTT with the broker stopped mid-stre
       if (n.type === "jsscada-poll-fixed") Object.assign(n, { interval: "100", intervalUnit: "ms" });
     }
     const seen = new Map<number, number>();
-    sub = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 200, clean: false, clientId: "jsscada-test-sub" });
+    sub = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, {
+      reconnectPeriod: 200,
+      clean: false,
+      clientId: "jsscada-test-sub",
+    });
     sub.on("message", (_topic, payload) => {
       const seq = (JSON.parse(payload.toString()) as { seq: number }).seq;
       seen.set(seq, (seen.get(seq) ?? 0) + 1);
     });
     await new Promise<void>((resolve, reject) => {
-      sub!.once("connect", () => sub!.subscribe("plant/line1/polling", { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+      sub!.once("connect", () =>
+        sub!.subscribe("plant/line1/polling", { qos: 1 }, (err) => (err ? reject(err) : resolve())),
+      );
     });
 
     rt = await startRuntime({ flow, env: { PLC_HOST: "127.0.0.1", PLC_PORT: String(sim.port) } });
@@ -112,20 +126,30 @@ describe("example 07: store-and-forward to MQTT with the broker stopped mid-stre
     const atStop = seen.size;
     await new Promise((r) => setTimeout(r, 3000));
     // Meanwhile the queue holds what was polled.
-    const held = await eventually(async () => {
-      const q = (await probe(runtime)).queues.find((x) => x.name === "mqtt-buffer") as { size: number } | undefined;
-      return q && q.size >= 10 ? q.size : undefined;
-    }, 5000, "a backlog in the queue");
+    const held = await eventually(
+      async () => {
+        const q = (await probe(runtime)).queues.find((x) => x.name === "mqtt-buffer") as
+          { size: number } | undefined;
+        return q && q.size >= 10 ? q.size : undefined;
+      },
+      5000,
+      "a backlog in the queue",
+    );
     await broker.start();
     await new Promise((r) => setTimeout(r, 2000));
 
     const stopped = await request(`GET`, `${runtime.url}/test/engine?command=stop-all`);
     stopped.status.should.equal(200);
-    const status = await eventually(async () => {
-      const st = await probe(runtime);
-      const q = st.queues.find((x) => x.name === "mqtt-buffer") as { size: number; enqueued: number } | undefined;
-      return q && q.size === 0 ? q : undefined;
-    }, 60000, "the queue drained");
+    const status = await eventually(
+      async () => {
+        const st = await probe(runtime);
+        const q = st.queues.find((x) => x.name === "mqtt-buffer") as
+          { size: number; enqueued: number } | undefined;
+        return q && q.size === 0 ? q : undefined;
+      },
+      60000,
+      "the queue drained",
+    );
 
     const produced = status.enqueued;
     await eventually(() => seen.size >= produced, 10000, `all ${produced} sequence numbers`);

@@ -1,0 +1,229 @@
+/**
+ * The `npm start` demo in Debian's chromium (playwright-core, never a downloaded browser): the two
+ * management pages, the Dashboard 2 view and the editor. Screenshots go to test-output/screenshots;
+ * the editor and dashboard ones are also copied to docs/images for the README.
+ * Run with `npm run test:browser` (needs `apt-get install chromium`).
+ */
+import "should";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type BrowserContext, type Page, chromium } from "playwright-core";
+import { ROOT, type Runtime, eventually, request, startRuntime } from "../examples/runtime";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = path.join(ROOT, "test-output", "screenshots");
+const IMAGES = path.join(ROOT, "docs", "images");
+const GROUPS = ["fast-1s", "medium-5s", "plc-report", "recipe-on-demand", "slow-10s"];
+
+describe("npm start demo in chromium", function () {
+  this.timeout(120000);
+  let rt: Runtime;
+  let browser: BrowserContext;
+  let profile: string;
+  let page: Page;
+
+  before(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is not installed: apt-get install -y chromium");
+    fs.mkdirSync(SHOTS, { recursive: true });
+    rt = await startRuntime();
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-chromium-"));
+    // A fresh profile each run (launchPersistentContext is how playwright takes --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (rt) String(await rt.stop()).should.equal("0");
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    page = await browser.newPage();
+  });
+  afterEach(async () => {
+    await page.close();
+  });
+
+  const row = (name: string) => page.locator(`#groups tbody tr[data-group="${name}"]`);
+  const pollsOf = async (name: string) => Number(await row(name).locator("td.polls").textContent());
+
+  async function waitForGroups(): Promise<void> {
+    await eventually(
+      async () => (await page.locator("#groups tbody tr").count()) === GROUPS.length,
+      15000,
+      "5 groups",
+    );
+    const names = await page.locator("#groups tbody tr td.name").allTextContents();
+    names.sort().should.deepEqual(GROUPS);
+  }
+
+  async function stopAllStartOneTrigger(): Promise<void> {
+    await page.click("#start-all");
+    await eventually(
+      async () => (await page.locator('#groups tbody tr[data-state="running"]').count()) === GROUPS.length,
+      10000,
+      "all running",
+    );
+    await page.click("#stop-all");
+    await eventually(
+      async () => (await page.locator('#groups tbody tr[data-state="stopped"]').count()) === GROUPS.length,
+      10000,
+      "all stopped",
+    );
+    await row("fast-1s").locator("button.start").click();
+    await eventually(
+      async () => (await row("fast-1s").getAttribute("data-state")) === "running",
+      10000,
+      "fast-1s running",
+    );
+    // A HANDSHAKE group polls on Trigger (the message-trigger group starts on Start All; start it first).
+    await row("recipe-on-demand").locator("button.start").click();
+    await eventually(
+      async () => (await row("recipe-on-demand").getAttribute("data-state")) === "running",
+      10000,
+      "recipe-on-demand running",
+    );
+    const before = await pollsOf("recipe-on-demand");
+    await row("recipe-on-demand").locator("button.trigger").click();
+    await eventually(async () => (await pollsOf("recipe-on-demand")) > before, 10000, "poll count to rise");
+    await page.click("#start-all");
+    await eventually(
+      async () => (await page.locator('#groups tbody tr[data-state="running"]').count()) === GROUPS.length,
+      10000,
+      "all running again",
+    );
+  }
+
+  it("WebSocket page /polling-ws: live groups, Stop All, Start one, Trigger; disconnected while the flows are stopped, then reconnected", async () => {
+    await page.goto(`${rt.url}/polling-ws`);
+    await eventually(
+      async () => (await page.getAttribute("#conn", "data-state")) === "connected",
+      10000,
+      "connected",
+    );
+    await waitForGroups();
+    await stopAllStartOneTrigger();
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(SHOTS, "polling-ws.png"), fullPage: true });
+
+    (await request("POST", `${rt.url}/flows/state`, { state: "stop" })).status.should.equal(200);
+    await eventually(
+      async () => (await page.getAttribute("#conn", "data-state")) === "disconnected",
+      10000,
+      "disconnected",
+    );
+    (await page.textContent("#conn"))!.should.match(/disconnected/);
+    await page.screenshot({ path: path.join(SHOTS, "polling-ws-disconnected.png") });
+    (await request("POST", `${rt.url}/flows/state`, { state: "start" })).status.should.equal(200);
+    await eventually(
+      async () => (await page.getAttribute("#conn", "data-state")) === "connected",
+      30000,
+      "reconnected",
+    );
+    await waitForGroups();
+  });
+
+  it("HTTP polling page /polling: groups, Stop All, Start one, Trigger", async () => {
+    await page.goto(`${rt.url}/polling`);
+    await waitForGroups();
+    (await page.getAttribute("#conn", "data-state"))!.should.equal("connected");
+    await page.locator(".queue[data-name='parts-to-database']").waitFor();
+    await stopAllStartOneTrigger();
+    await page.waitForTimeout(2500);
+    await page.screenshot({ path: path.join(SHOTS, "polling.png"), fullPage: true });
+  });
+
+  it("Dashboard 2 /dashboard/polling: groups in the table, Stop All stops them all", async () => {
+    await page.goto(`${rt.url}/dashboard/polling`);
+    for (const g of GROUPS) await page.getByText(g, { exact: true }).first().waitFor({ timeout: 20000 });
+    await page.getByRole("button", { name: "Stop All" }).click();
+    await eventually(
+      async () => (await page.getByText("running", { exact: true }).count()) === 0,
+      10000,
+      "no group running",
+    );
+    (await page.getByText("stopped", { exact: true }).count()).should.equal(GROUPS.length);
+    await page.getByRole("button", { name: "Start All" }).click();
+    await eventually(
+      async () => (await page.getByText("running", { exact: true }).count()) === GROUPS.length,
+      10000,
+      "all running",
+    );
+    await page.waitForTimeout(4000);
+    await page.screenshot({ path: path.join(SHOTS, "dashboard.png"), fullPage: true });
+    fs.mkdirSync(IMAGES, { recursive: true });
+    fs.copyFileSync(path.join(SHOTS, "dashboard.png"), path.join(IMAGES, "dashboard.png"));
+  });
+
+  it("editor: the jsscada nodes are in the palette and the demo flow has no unknown node", async () => {
+    await page.goto(`${rt.url}/`);
+    await page.locator("#red-ui-workspace-chart").waitFor({ timeout: 30000 });
+    await eventually(
+      () =>
+        page.evaluate(() =>
+          Boolean(
+            (window as unknown as { RED?: { nodes?: { getType(t: string): unknown } } }).RED?.nodes?.getType(
+              "jsscada-queue",
+            ),
+          ),
+        ),
+      20000,
+      "node definitions loaded",
+    );
+    for (const type of [
+      "jsscada-plc",
+      "jsscada-poll-fixed",
+      "jsscada-poll-handshake",
+      "jsscada-engine-status",
+      "jsscada-write",
+      "jsscada-queue",
+    ]) {
+      const defined = await page.evaluate(
+        (t) =>
+          Boolean(
+            (window as unknown as { RED: { nodes: { getType(t: string): unknown } } }).RED.nodes.getType(t),
+          ),
+        type,
+      );
+      defined.should.be.true(type);
+    }
+    await page.locator('.red-ui-palette-node[data-palette-type="jsscada-poll-fixed"]').waitFor();
+    const unknown = await page.evaluate(() => {
+      const RED = (
+        window as unknown as {
+          RED: { nodes: { eachNode(cb: (n: { type: string; name?: string }) => void): void } };
+        }
+      ).RED;
+      const out: string[] = [];
+      RED.nodes.eachNode((n) => {
+        if (n.type === "unknown") out.push(n.name ?? "?");
+      });
+      return out;
+    });
+    unknown.should.deepEqual([]);
+    // The help text of our nodes is loaded (locales reach the editor).
+    const help = await page.evaluate(
+      () => document.querySelector('script[data-help-name="jsscada-poll-fixed"]')?.textContent ?? "",
+    );
+    help.should.match(/FIXED polling group/);
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(SHOTS, "editor.png") });
+    fs.mkdirSync(IMAGES, { recursive: true });
+    fs.copyFileSync(path.join(SHOTS, "editor.png"), path.join(IMAGES, "editor.png"));
+  });
+});
