@@ -53,6 +53,30 @@ describe("lifecycle: redeploys, restarts, isolation", function () {
     (live.TCPWRAP ?? 0).should.equal(0, handles.stacks().join("\n\n"));
   });
 
+  it("a modified-nodes deploy of the PLC alone, or of one group alone, keeps every group polling", async () => {
+    sim = new PlcSimulator({ maxClients: 1 });
+    await sim.start();
+    const flow = (timeout: string, interval: number): object[] => [
+      plcConfig("plc", sim.port, { requestTimeout: timeout }),
+      group("one", interval, { wires: [["out1"], []] }),
+      group("two", 30, { wires: [["out2"], []] }),
+      { id: "out1", type: "helper" },
+      { id: "out2", type: "helper" },
+    ];
+    await helper.load(ALL_NODES, flow("300", 30));
+    for (const [timeout, interval] of [
+      ["400", 30],
+      ["400", 35],
+    ] as const) {
+      await helper.setFlows(flow(timeout, interval), "nodes");
+      const one = collect(helper.getNode("out1"));
+      const two = collect(helper.getNode("out2"));
+      await until(() => one.length > 2 && two.length > 2, 3000, "both groups polling after the partial deploy");
+    }
+    sim.stats.connectionsRefused.should.equal(0);
+    sim.clientCount.should.equal(1);
+  });
+
   it("one PLC down does not delay a group on another PLC", async () => {
     sim = new PlcSimulator();
     await sim.start();
