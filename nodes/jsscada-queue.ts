@@ -101,7 +101,8 @@ export = function (RED: NodeAPI): void {
       if (decision.log) node[level](withRepeatCount(`queue ${name}: ${text}`, decision.repeated));
     };
 
-    if ((engine.status().queues as { name?: string }[]).some((q) => q.name === name)) {
+    // Checked before the store opens: two nodes must never share one queue file.
+    if (engine.queue(name)) {
       return refuse(`queue ${name}: another queue node already has this name`);
     }
 

@@ -150,7 +150,12 @@ export class Engine {
     if (this.plcs.get(plc.name) === plc) this.plcs.delete(plc.name);
   }
 
+  /** Queue names are unique too (a disk queue's file is named after it). */
   registerQueue(queue: ManagedQueue): void {
+    const existing = this.queues.get(queue.name);
+    if (existing && existing !== queue) {
+      throw new DuplicateNameError(`a queue named "${queue.name}" already exists; queue names must be unique`);
+    }
     this.queues.set(queue.name, queue);
   }
 
@@ -160,6 +165,10 @@ export class Engine {
 
   group(name: string): ManagedGroup | undefined {
     return this.groups.get(name);
+  }
+
+  queue(name: string): ManagedQueue | undefined {
+    return this.queues.get(name);
   }
 
   plc(name: string): ManagedPlc | undefined {
