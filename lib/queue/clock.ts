@@ -1,10 +1,11 @@
-/** Time as the queue sees it; tests pass a fake one so that time-outs and rates run without sleeping. */
-export interface Clock {
-  /** Milliseconds since the epoch: enqueue times are stored on disk and compared after a restart. */
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/**
+ * Time as the queue sees it. The same Clock interface as the engine's, but on wall time: enqueue
+ * times are stored on disk and compared after a restart, where a monotonic origin means nothing.
+ * Tests pass a ManualClock so that time-outs and rates run without sleeping.
+ */
+import type { Clock } from "../engine/clock";
+
+export type { Clock };
 
 export const systemClock: Clock = {
   now: () => Date.now(),
