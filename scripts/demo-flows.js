@@ -601,7 +601,7 @@ function dashboard(f, row) {
       "const s = msg.payload;\nflow.set('groups', s.groups);\n" +
       "const rows = s.groups.map((g) => ({\n  group: g.name, mode: g.mode, state: g.state, polls: g.polls,\n" +
       "  'success %': g.successRate, 'avg ms': Math.round(g.pollTime.avg * 10) / 10, 'last error': g.lastError || '',\n}));\n" +
-      "const q = s.queues[0];\nconst usage = q ? (q.usage <= 1 ? q.usage * 100 : q.usage) : 0;\n" +
+      "const q = s.queues[0];\nconst usage = q ? q.usage : 0; // percent\n" +
       "const warning = !q ? 'no queue in this runtime' : usage >= 90 ? 'Queue almost full: the consumer is down or too slow' :\n" +
       "  usage >= 70 ? 'Queue filling up: check the consumer' : `${q.size} / ${q.capacity} messages`;\n" +
       "const now = Date.now();\n" +

@@ -1,7 +1,7 @@
 /**
  * The `npm start` demo in Debian's chromium (playwright-core, never a downloaded browser): the two
  * management pages, the Dashboard 2 view and the editor. Screenshots go to test-output/screenshots;
- * the editor and dashboard ones are also copied to docs/images for the README.
+ * the editor, dashboard and live-page ones are also copied to docs/images for the README and docs.
  * Run with `npm run test:browser` (needs `apt-get install chromium`).
  */
 import "should";
@@ -120,6 +120,8 @@ describe("npm start demo in chromium", function () {
     await stopAllStartOneTrigger();
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, "polling-ws.png"), fullPage: true });
+    fs.mkdirSync(IMAGES, { recursive: true });
+    fs.copyFileSync(path.join(SHOTS, "polling-ws.png"), path.join(IMAGES, "polling-ws.png"));
 
     (await request("POST", `${rt.url}/flows/state`, { state: "stop" })).status.should.equal(200);
     await eventually(
