@@ -207,16 +207,22 @@ export = function (RED: NodeAPI): void {
     });
     group.on("state", (state: string) => {
       if (state === "stopped") status.set(STATUS.stopped("stopped"));
+      // Started by the engine (start / start-all) or recovered: idle until the next trigger or REQ.
+      else if (state === "running") status.set(idleStatus());
     });
 
     function showError(code: string, message: string): void {
       status.set(statusForError(code, message));
     }
 
+    function idleStatus() {
+      return plcMode ? STATUS.connecting("watching REQ") : STATUS.idle("ready for triggers");
+    }
+
     function start(): void {
       try {
         engine.startGroup(group);
-        status.set(plcMode ? STATUS.connecting("watching REQ") : STATUS.idle("ready for triggers"));
+        status.set(idleStatus());
       } catch (err) {
         if (err instanceof CapacityError) status.set(STATUS.error("capacity reached"));
         throw err;

@@ -92,6 +92,29 @@ describe("jsscada-poll-handshake", function () {
       });
     });
 
+    it("shows 'ready for triggers' when the engine starts it, not the old 'stopped'", async () => {
+      await helper.load(NODES, [
+        plcConfig("plc", sim.port),
+        group("g", { autoStart: false }),
+        { id: "status-node", type: "jsscada-engine-status", interval: "0", wires: [["replies"]] },
+        ...helpers,
+      ]);
+      const g = helper.getNode("g-node");
+      // node.status is one spy shared by every node: keep this node's calls.
+      type Call = { thisValue: unknown; args: Array<{ text: string }> };
+      const lastStatus = (): string => {
+        const calls = (g.status as unknown as { getCalls(): Call[] })
+          .getCalls()
+          .filter((c) => c.thisValue === g);
+        return String(calls.at(-1)?.args[0]?.text);
+      };
+      await until(() => lastStatus().startsWith("stopped"));
+      const reply = nextMessage<{ statusCode: number }>(helper.getNode("replies"));
+      helper.getNode("status-node").receive({ payload: { command: "start", name: "g" } });
+      (await reply).statusCode.should.equal(200);
+      await until(() => lastStatus() === "ready for triggers", 1000, "the idle status");
+    });
+
     it("rejects duplicates inside the window on the second output with a reason, and counts them", async () => {
       await helper.load(NODES, [plcConfig("plc", sim.port), group("g", { dedup: "500" }), ...helpers]);
       const out = collect<Msg>(helper.getNode("out"));
