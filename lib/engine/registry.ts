@@ -154,7 +154,9 @@ export class Engine {
   registerQueue(queue: ManagedQueue): void {
     const existing = this.queues.get(queue.name);
     if (existing && existing !== queue) {
-      throw new DuplicateNameError(`a queue named "${queue.name}" already exists; queue names must be unique`);
+      throw new DuplicateNameError(
+        `a queue named "${queue.name}" already exists; queue names must be unique`,
+      );
     }
     this.queues.set(queue.name, queue);
   }

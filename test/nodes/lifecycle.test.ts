@@ -71,7 +71,11 @@ describe("lifecycle: redeploys, restarts, isolation", function () {
       await helper.setFlows(flow(timeout, interval), "nodes");
       const one = collect(helper.getNode("out1"));
       const two = collect(helper.getNode("out2"));
-      await until(() => one.length > 2 && two.length > 2, 3000, "both groups polling after the partial deploy");
+      await until(
+        () => one.length > 2 && two.length > 2,
+        3000,
+        "both groups polling after the partial deploy",
+      );
     }
     sim.stats.connectionsRefused.should.equal(0);
     sim.clientCount.should.equal(1);
