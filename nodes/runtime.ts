@@ -15,7 +15,12 @@ export interface JsscadaSettings {
 export function engineFor(RED: NodeAPI): Engine {
   let engine = engines.get(RED.events);
   if (!engine) {
-    engine = new Engine();
+    const created = new Engine();
+    // Commands answer 503 while a deploy stops and restarts flows (groups come and go meanwhile).
+    // Once per runtime, not per deploy: the engine lives as long as the runtime's event bus.
+    RED.events.on("flows:stopping", () => created.setReady(false));
+    RED.events.on("flows:started", () => created.setReady(true));
+    engine = created;
     engines.set(RED.events, engine);
   }
   // settings.js may change between runs of the same runtime (and between tests).

@@ -105,6 +105,15 @@ describe("jsscada-engine-status", function () {
     (await ask("start-all")).statusCode.should.equal(429);
   });
 
+  it("answers 503 while a deploy is stopping and starting flows", async () => {
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), statusNode, replies]);
+    const events = (helper as unknown as { _events: { emit(name: string): void } })._events;
+    events.emit("flows:stopping");
+    (await ask("status")).statusCode.should.equal(503);
+    events.emit("flows:started");
+    (await ask("status")).statusCode.should.equal(200);
+  });
+
   it("takes the group name from an http in route parameter and keeps the message", async () => {
     await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), statusNode, replies]);
     const reply = nextMessage<Reply>(helper.getNode("replies"));
