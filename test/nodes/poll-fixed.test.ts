@@ -70,6 +70,22 @@ describe("jsscada-poll-fixed", function () {
     (msg.polling!.startedAt as number).should.be.approximately(Date.now(), 2000);
   });
 
+  it("takes host and port from environment variables, whole or inside the text", async () => {
+    process.env.JSSCADA_TEST_OCTET = "1";
+    process.env.JSSCADA_TEST_PORT = String(sim.port);
+    try {
+      const plc = plcConfig("plc", 0, {
+        host: "127.0.0.${JSSCADA_TEST_OCTET}",
+        port: "${JSSCADA_TEST_PORT}",
+      });
+      await helper.load(ALL_NODES, [plc, group("env"), ...helpers]);
+      (await nextMessage<Msg>(helper.getNode("out"))).payload.speed!.should.equal(1234);
+    } finally {
+      delete process.env.JSSCADA_TEST_OCTET;
+      delete process.env.JSSCADA_TEST_PORT;
+    }
+  });
+
   it("sends an array of {name, value, quality, timestamp} when asked", async () => {
     await helper.load(ALL_NODES, [
       plcConfig("plc", sim.port),
