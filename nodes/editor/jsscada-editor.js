@@ -54,6 +54,7 @@
    */
   function tagTable(container, tags, getPlcId, onProblems) {
     var timer = null;
+    var lastProblems = [];
     function refresh() {
       clearTimeout(timer);
       timer = setTimeout(function () {
@@ -80,6 +81,7 @@
               row.find(".jsscada-tag-problem").text(msg || "");
               if (msg) problems.push("row " + (i + 1) + ": " + msg);
             });
+            lastProblems = problems;
             if (onProblems) onProblems(problems);
           },
         );
@@ -139,12 +141,21 @@
         });
       },
       refresh: refresh,
+      /** The problems found by the last validation (the runtime's parser included). */
+      problems: function () {
+        return lastProblems.slice();
+      },
     };
   }
 
-  /** For a node's `validate`: names unique and non-empty, addresses non-empty (the runtime checks syntax). */
-  function tagsLookValid(tags) {
+  /**
+   * For a node's `validate`: names unique and non-empty, addresses non-empty, and no address the
+   * runtime's parser refused when the dialog was last saved (`node._tagProblems`), so the node shows
+   * the red triangle in the workspace; deploy refuses it again with the reason.
+   */
+  function tagsLookValid(tags, node) {
     if (!Array.isArray(tags) || tags.length === 0) return false;
+    if (node && node._tagProblems && node._tagProblems.length > 0) return false;
     return localProblems(tags).every(function (p) {
       return p === null;
     });

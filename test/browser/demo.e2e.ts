@@ -228,4 +228,54 @@ describe("npm start demo in chromium", function () {
     fs.mkdirSync(IMAGES, { recursive: true });
     fs.copyFileSync(path.join(SHOTS, "editor.png"), path.join(IMAGES, "editor.png"));
   });
+
+  it("editor: a bad tag address is flagged as you type, by the runtime's own parser, and marks the node invalid", async () => {
+    await page.goto(`${rt.url}/`);
+    await page.locator("#red-ui-workspace-chart").waitFor({ timeout: 30000 });
+    type Red = {
+      nodes: {
+        getType(t: string): unknown;
+        filterNodes(f: object): Array<{ id: string; group?: string; valid?: boolean }>;
+        node(id: string): { valid?: boolean };
+      };
+      editor: { edit(n: unknown): void };
+    };
+    await eventually(
+      () =>
+        page.evaluate(() =>
+          Boolean((window as unknown as { RED?: Red }).RED?.nodes?.getType("jsscada-poll-fixed")),
+        ),
+      20000,
+      "node definitions loaded",
+    );
+    const id = await page.evaluate(() => {
+      const RED = (window as unknown as { RED: Red }).RED;
+      const node = RED.nodes.filterNodes({ type: "jsscada-poll-fixed" }).find((n) => n.group === "fast-1s")!;
+      RED.editor.edit(node);
+      return node.id;
+    });
+    const address = page.locator("#node-input-tags-list .jsscada-tag-address").first();
+    await address.waitFor();
+    await address.fill("D1A");
+    const problem = page.locator("#node-input-tags-list .jsscada-tag-problem").first();
+    await eventually(
+      async () => /hex digit in decimal device D/.test((await problem.textContent()) ?? ""),
+      5000,
+      "the row's problem",
+    );
+    (await address.getAttribute("class"))!.should.match(/input-error/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, "editor-bad-tag.png") });
+    fs.copyFileSync(path.join(SHOTS, "editor-bad-tag.png"), path.join(IMAGES, "editor-bad-tag.png"));
+    await page.click("#node-dialog-ok");
+    await eventually(
+      () =>
+        page.evaluate(
+          (nodeId) => (window as unknown as { RED: Red }).RED.nodes.node(nodeId).valid === false,
+          id,
+        ),
+      5000,
+      "the node marked invalid",
+    );
+  });
 });
