@@ -722,7 +722,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   }
 
   private write(items: WriteItem[]): Promise<number> {
-    return writeItems(items, this.o.plc, this.o.format);
+    return writeItems(items, this.o.plc, this.o.format, this.name);
   }
 
   /** Bounds one step; a time-out is counted per step and becomes a HandshakeError. */

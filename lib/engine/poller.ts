@@ -11,7 +11,8 @@ import { type TagTable } from "./tag-table";
 
 export interface RequestSender {
   readonly name: string;
-  request<T>(cmd: Command<T>): Promise<T>;
+  /** `owner` (the group) takes turns with other owners when requests queue up for the PLC. */
+  request<T>(cmd: Command<T>, owner?: string): Promise<T>;
 }
 
 export interface PollOutcome {
@@ -38,7 +39,7 @@ export class PollError extends Error {
 
 export async function pollOnce(table: TagTable, plc: RequestSender, group: string): Promise<PollOutcome> {
   const timestamp = Date.now();
-  const results = await executeReadPlan(table.plan, (cmd) => plc.request(cmd));
+  const results = await executeReadPlan(table.plan, (cmd) => plc.request(cmd, group));
   const readings: TagReading[] = [];
   const tagErrors: { tag: string; error: McError }[] = [];
   results.forEach((r, i) => {

@@ -229,12 +229,13 @@ export async function writeItems(
   items: readonly WriteItem[],
   plc: RequestSender,
   format: WireFormat,
+  owner?: string,
 ): Promise<number> {
   const commands = planWrites(items, format);
   let done = 0;
   try {
     for (const cmd of commands) {
-      await plc.request(cmd);
+      await plc.request(cmd, owner);
       done++;
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 /**
- * An MC protocol client for one PLC connection. Requests are queued first-in first-out; on 3E frames one
- * request is in flight at a time (responses carry no id), on 4E several, matched by serial number.
+ * An MC protocol client for one PLC connection. Waiting requests are served round-robin by owner and in
+ * order within an owner; on 3E frames one request is in flight at a time (responses carry no id), on 4E
+ * several, matched by serial number.
  * Every request ends: with its result, a PLC end code, a time-out, or a connection error.
  */
 import { EventEmitter } from "node:events";
@@ -8,6 +9,7 @@ import { type Command } from "./commands";
 import * as commands from "./commands";
 import { type Series } from "./devices";
 import { McConnectionError, McEndCodeError, McError, McProtocolError, McTimeoutError } from "./errors";
+import { FairQueue } from "./fair-queue";
 import {
   type FrameFormat,
   type FrameType,
@@ -68,7 +70,7 @@ export class McClient extends EventEmitter {
   private readonly timer: number;
   private transport?: Transport;
   private connecting?: Promise<void>;
-  private queue: Pending[] = [];
+  private readonly queue = new FairQueue<Pending>();
   private inFlight = new Map<number, Pending>();
   private nextSerial = 1;
   private _state: ClientState = "disconnected";
@@ -164,10 +166,11 @@ export class McClient extends EventEmitter {
     this.onTransportEnd(reason);
   }
 
-  request<T>(cmd: Command<T>): Promise<T> {
+  /** `owner` (e.g. a group name) takes its turn with other owners when requests queue up. */
+  request<T>(cmd: Command<T>, owner = ""): Promise<T> {
     if (this._state === "closed") return Promise.reject(this.closedError());
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ cmd, resolve: resolve as (v: unknown) => void, reject, serial: 0, sentAt: 0 });
+      this.queue.push(owner, { cmd, resolve: resolve as (v: unknown) => void, reject, serial: 0, sentAt: 0 });
       if (this._state === "connected") this.pump();
       else this.connect().catch(() => undefined); // the queued request is failed by connect()
     });
@@ -279,8 +282,7 @@ export class McClient extends EventEmitter {
   }
 
   private failQueued(err: McError): void {
-    const all = this.queue;
-    this.queue = [];
+    const all = this.queue.drain();
     for (const p of all) this.finish(p, err);
   }
 

@@ -146,11 +146,12 @@ export class PlcPool extends EventEmitter {
     this.removeAllListeners();
   }
 
-  async request<T>(cmd: Command<T>): Promise<T> {
+  /** `owner` (a group's name) takes turns with the other owners on the chosen connection. */
+  async request<T>(cmd: Command<T>, owner?: string): Promise<T> {
     const slot = await this.pickSlot();
     if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
     try {
-      const result = await slot.client.request(cmd);
+      const result = await slot.client.request(cmd, owner);
       if (this.consecutiveFailures > 0 || this._state === "demoted") this.recovered();
       return result;
     } catch (err) {

@@ -73,6 +73,26 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     maxOutstanding.should.equal(1);
   });
 
+  it("serves waiting requests round-robin by owner, so a big group cannot starve a small one", async () => {
+    const seen: number[] = [];
+    peer = await startTcpPeer(fmt3e, (req) => {
+      seen.push(req.frame.data.readUIntLE(0, 3));
+      req.send(req.answer(words(0)));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const read = (n: number, owner: string) =>
+      client!.request(batchReadWords(client!.format, { device: D, number: n }, 1), owner);
+    await Promise.all([
+      read(1, "big"),
+      read(2, "big"),
+      read(3, "big"),
+      read(4, "big"),
+      read(100, "small"),
+      read(101, "small"),
+    ]);
+    seen.should.eql([1, 100, 2, 101, 3, 4]);
+  });
+
   it("times out a request the PLC never answers, and on 3E starts a fresh connection", async () => {
     let answer = false;
     peer = await startTcpPeer(fmt3e, (req) => {
