@@ -1,7 +1,7 @@
 /**
  * The `npm start` demo in Debian's chromium (playwright-core, never a downloaded browser): the two
  * management pages, the Dashboard 2 view and the editor. Screenshots go to test-output/screenshots;
- * the editor, dashboard and live-page ones are also copied to docs/images for the README and docs.
+ * with UPDATE_DOCS_IMAGES=1 the editor, dashboard and live-page ones also replace docs/images.
  * Run with `npm run test:browser` (needs `apt-get install chromium`).
  */
 import "should";
@@ -14,6 +14,13 @@ import { ROOT, type Runtime, eventually, request, startRuntime } from "../exampl
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test-output", "screenshots");
 const IMAGES = path.join(ROOT, "docs", "images");
+
+/** With UPDATE_DOCS_IMAGES=1 a screenshot also replaces the README's copy (a plain run leaves git clean). */
+function publish(file: string): void {
+  if (!process.env.UPDATE_DOCS_IMAGES) return;
+  fs.mkdirSync(IMAGES, { recursive: true });
+  fs.copyFileSync(path.join(SHOTS, file), path.join(IMAGES, file));
+}
 const GROUPS = ["fast-1s", "medium-5s", "plc-report", "recipe-on-demand", "slow-10s"];
 
 describe("npm start demo in chromium", function () {
@@ -120,8 +127,7 @@ describe("npm start demo in chromium", function () {
     await stopAllStartOneTrigger();
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, "polling-ws.png"), fullPage: true });
-    fs.mkdirSync(IMAGES, { recursive: true });
-    fs.copyFileSync(path.join(SHOTS, "polling-ws.png"), path.join(IMAGES, "polling-ws.png"));
+    publish("polling-ws.png");
 
     (await request("POST", `${rt.url}/flows/state`, { state: "stop" })).status.should.equal(200);
     await eventually(
@@ -168,8 +174,7 @@ describe("npm start demo in chromium", function () {
     );
     await page.waitForTimeout(4000);
     await page.screenshot({ path: path.join(SHOTS, "dashboard.png"), fullPage: true });
-    fs.mkdirSync(IMAGES, { recursive: true });
-    fs.copyFileSync(path.join(SHOTS, "dashboard.png"), path.join(IMAGES, "dashboard.png"));
+    publish("dashboard.png");
   });
 
   it("editor: the jsscada nodes are in the palette and the demo flow has no unknown node", async () => {
@@ -225,8 +230,7 @@ describe("npm start demo in chromium", function () {
     help.should.match(/FIXED polling group/);
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, "editor.png") });
-    fs.mkdirSync(IMAGES, { recursive: true });
-    fs.copyFileSync(path.join(SHOTS, "editor.png"), path.join(IMAGES, "editor.png"));
+    publish("editor.png");
   });
 
   it("editor: a bad tag address is flagged as you type, by the runtime's own parser, and marks the node invalid", async () => {
@@ -266,7 +270,7 @@ describe("npm start demo in chromium", function () {
     (await address.getAttribute("class"))!.should.match(/input-error/);
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, "editor-bad-tag.png") });
-    fs.copyFileSync(path.join(SHOTS, "editor-bad-tag.png"), path.join(IMAGES, "editor-bad-tag.png"));
+    publish("editor-bad-tag.png");
     await page.click("#node-dialog-ok");
     await eventually(
       () =>
