@@ -23,7 +23,7 @@ import { type Tag, parseTag } from "../lib/mc/tags";
 import { registerAdminRoutes } from "./admin";
 import { commandOf } from "./commands";
 import { ErrorLog } from "./error-log";
-import { engineFor, num } from "./runtime";
+import { engineFor, num, watchReaderFor } from "./runtime";
 import { STATUS, ThrottledStatus, short, statusForError } from "./status";
 import type { PlcNode } from "./types";
 import type { PollHandshakeNodeDef } from "./types-handshake";
@@ -108,6 +108,7 @@ export = function (RED: NodeAPI): void {
           ackAfterDownstream: Boolean(config.ackAfterDownstream),
           downstreamTimeoutMs: num(config.downstreamTimeout, 10_000),
           reqHighAtStart: config.reqHighAtStart === "handle" ? "handle" : "ignore",
+          watchReader: watchReaderFor(pool),
         });
       } else {
         group = new MessageTriggerGroup({

@@ -4,7 +4,9 @@
  * by `RED.events`, which all modules of one runtime share.
  */
 import type { NodeAPI } from "node-red";
+import { ReadCoalescer } from "../lib/engine/read-coalescer";
 import { Engine } from "../lib/engine/registry";
+import { type PlcPool } from "../lib/pool/pool";
 
 const engines = new WeakMap<object, Engine>();
 
@@ -50,4 +52,16 @@ export function substituteEnv(value: string): string {
     /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
     (whole, name: string) => process.env[name] ?? whole,
   );
+}
+
+const watchReaders = new WeakMap<PlcPool, ReadCoalescer>();
+
+/** One REQ-watch reader per PLC, so every handshake group on it shares its watch requests. */
+export function watchReaderFor(pool: PlcPool): ReadCoalescer {
+  let reader = watchReaders.get(pool);
+  if (!reader) {
+    reader = new ReadCoalescer(pool, pool.format);
+    watchReaders.set(pool, reader);
+  }
+  return reader;
 }

@@ -29,6 +29,7 @@ import { type GroupMessage } from "./fixed-group";
 import { StoppedError, groupMessage, round2, sleep, withTimeout } from "./handshake-common";
 import { type PayloadFormat } from "./output";
 import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
+import { type ReadCoalescer, alignedDelay } from "./read-coalescer";
 import { type GroupState, type GroupStatus, type ManagedGroup } from "./registry";
 import { type TagTable } from "./tag-table";
 import { writeItems } from "./writer";
@@ -71,6 +72,11 @@ export interface PlcHandshakeOptions {
   readonly downstreamTimeoutMs?: number;
   /** REQ already high when the group starts or reconnects: "ignore" until it falls (default) or "handle". */
   readonly reqHighAtStart?: "ignore" | "handle";
+  /**
+   * Shared by the groups of one PLC: REQ watches then tick on a common grid and go out in one request.
+   * Without it each group reads its REQ alone, on its own schedule.
+   */
+  readonly watchReader?: ReadCoalescer;
   readonly clock?: Clock;
   readonly wallClock?: () => number;
 }
@@ -156,8 +162,12 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   readonly mode = "handshake" as const;
   readonly watchMs: number;
   private readonly o: Required<
-    Omit<PlcHandshakeOptions, "result" | "sequence" | "clock" | "wallClock" | "payloadFormat" | "table">
-  >;
+    Omit<
+      PlcHandshakeOptions,
+      "result" | "sequence" | "clock" | "wallClock" | "payloadFormat" | "table" | "watchReader"
+    >
+  > &
+    Pick<PlcHandshakeOptions, "watchReader">;
   private readonly result?: Tag;
   private readonly sequenceTag?: Tag;
   private readonly clock: Clock;
@@ -217,6 +227,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       ackAfterDownstream: options.ackAfterDownstream ?? false,
       downstreamTimeoutMs: options.downstreamTimeoutMs ?? 10_000,
       reqHighAtStart: options.reqHighAtStart ?? "ignore",
+      watchReader: options.watchReader,
     };
     this.result = options.result;
     this.sequenceTag = options.sequence;
@@ -399,7 +410,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     while (!signal.aborted) {
       try {
         await this.tick(signal);
-        await sleep(this.clock, this.watchMs, signal);
+        await sleep(this.clock, this.nextWatchDelay(), signal);
       } catch (err) {
         if (err instanceof StoppedError || signal.aborted) return;
         // tick() reports its own failures; this only guards the loop against a bug ending it silently.
@@ -675,9 +686,27 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   }
 
   private async readReq(signal: AbortSignal, step: HandshakeStep, id?: string): Promise<boolean> {
-    const outcome = await this.step(pollOnce(this.reqTable, this.o.plc, this.name), step, signal, id, false);
-    const value = outcome.readings[0]!.value;
+    let value: unknown;
+    if (step === "watch" && this.o.watchReader) {
+      const result = await this.step(this.o.watchReader.read(this.o.req), step, signal, id, false);
+      if (!result.ok) throw result.error;
+      value = result.value;
+    } else {
+      const outcome = await this.step(
+        pollOnce(this.reqTable, this.o.plc, this.name),
+        step,
+        signal,
+        id,
+        false,
+      );
+      value = outcome.readings[0]!.value;
+    }
     return typeof value === "boolean" ? value : Number(value) !== 0;
+  }
+
+  /** With a shared watch reader, the next tick is on the common grid so the reads meet. */
+  private nextWatchDelay(): number {
+    return this.o.watchReader ? alignedDelay(this.clock.now(), this.watchMs) : this.watchMs;
   }
 
   private writeResult(verdict: Verdict): Promise<unknown> {

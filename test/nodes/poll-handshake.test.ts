@@ -335,6 +335,22 @@ describe("jsscada-poll-handshake", function () {
       acks.get(1)!.should.eql([2]);
     });
 
+    it("groups on one PLC share their REQ watch requests", async () => {
+      await helper.load(NODES, [
+        plcConfig("plc", sim.port),
+        plcGroup({ id: "hs1-node", group: "hs1", req: "M100", ack: "D10", watchInterval: "50" }),
+        plcGroup({ id: "hs2-node", group: "hs2", req: "M200", ack: "D20", watchInterval: "50" }),
+        plcGroup({ id: "hs3-node", group: "hs3", req: "D30", ack: "D31", watchInterval: "50" }),
+        ...helpers,
+      ]);
+      await until(() => sim.stats.requests > 0);
+      await delay(100);
+      const before = sim.stats.requests;
+      await delay(1000);
+      // 20 ticks of 50 ms: three groups alone would need about 60 reads; shared, about 20.
+      (sim.stats.requests - before).should.be.within(10, 30);
+    });
+
     it("refuses a bad ACK address with a red status and failing inputs", async () => {
       await helper.load(NODES, [
         plcConfig("plc", sim.port),
