@@ -81,6 +81,45 @@ describe("lifecycle: redeploys, restarts, isolation", function () {
     sim.clientCount.should.equal(1);
   });
 
+  it("closing a runtime with 100 groups stuck on a stalled PLC finishes within a few seconds", async () => {
+    sim = new PlcSimulator();
+    await sim.start();
+    const groups = Array.from({ length: 100 }, (_, i) => group(`busy${i}`, 100, { wires: [[], []] }));
+    helper.settings({ jsscada: { maxGroups: 100 } });
+    try {
+      await helper.load(ALL_NODES, [plcConfig("plc", sim.port, { requestTimeout: "60000" }), ...groups]);
+      await until(() => sim.stats.requests >= 100, 5000, "every group polling");
+      sim.stall(true);
+      await delay(300); // every group is now inside a cycle waiting for an answer that never comes
+      const started = Date.now();
+      await helper.unload();
+      // Each group gives its cycle 0.5 s, then aborts it; Node-RED would wait up to 15 s.
+      (Date.now() - started).should.be.below(3000);
+      await until(() => sim.clientCount === 0, 2000, "the PLC socket to close");
+    } finally {
+      helper.settings({});
+    }
+  });
+
+  it("keeps the grid: cycle k is scheduled at t0 + k·interval and starts close to it", async () => {
+    sim = new PlcSimulator();
+    await sim.start();
+    await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("g", 40), { id: "out", type: "helper" }]);
+    const out = collect<{ polling: { cycle: number; scheduledAt: number; startedAt: number } }>(
+      helper.getNode("out"),
+    );
+    await until(() => out.length >= 30, 5000, "30 cycles");
+    const first = out[0]!.polling;
+    for (const { polling } of out.slice(1)) {
+      // scheduledAt is rounded to the ms; the grid itself never drifts.
+      Math.abs(
+        polling.scheduledAt - (first.scheduledAt + (polling.cycle - first.cycle) * 40),
+      ).should.be.belowOrEqual(2);
+      // Loose: a busy 2-core CI machine may start a cycle late, but never accumulates lateness.
+      (polling.startedAt - polling.scheduledAt).should.be.below(40);
+    }
+  });
+
   it("one PLC down does not delay a group on another PLC", async () => {
     sim = new PlcSimulator();
     await sim.start();
