@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import type { NodeAPI } from "node-red";
+import { parseTagCsv } from "../lib/engine/tag-csv";
 import { type TagOptions, validateTag } from "../lib/mc/tags";
 
 const registered = new WeakSet<object>();
@@ -30,6 +31,14 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     const options = tagOptionsFromQuery(body);
     const addresses = Array.isArray(body.addresses) ? body.addresses : [];
     res.json({ errors: addresses.map((a) => validateTag(String(a), options)) });
+  });
+  // POST {csv} → {rows} or {error}: the editor's "import CSV" uses the runtime's own CSV reader.
+  RED.httpAdmin.post("/jsscada/parse-tag-csv", RED.auth.needsPermission("flows.read"), (req, res) => {
+    try {
+      res.json({ rows: parseTagCsv(String((req.body as { csv?: unknown })?.csv ?? "")) });
+    } catch (err) {
+      res.json({ error: (err as Error).message });
+    }
   });
   // Shared editor code (the tag table), loaded by each node's edit dialog.
   RED.httpAdmin.get("/jsscada/editor.js", (_req, res) => {

@@ -1,5 +1,7 @@
 /** Reading a command from an input message: `msg.payload.command` wins over `msg.topic`. */
 import type { NodeMessage } from "node-red";
+import { parseTagCsv } from "../lib/engine/tag-csv";
+import { type TagDefinition } from "../lib/engine/tag-table";
 
 export interface InputCommand {
   readonly command: string;
@@ -34,4 +36,15 @@ export function intervalFrom(args: unknown): number {
   if (!m) return Number.NaN;
   const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? "ms").toLowerCase() as "ms"];
   return Number(m[1]) * factor;
+}
+
+/**
+ * A new tag table from a `tags` command: `msg.payload` (or `msg.payload.tags`) as an array of
+ * `{name, address, deadband?}`, or as CSV text (`name,address[,deadband]` per line).
+ */
+export function tagRowsFrom(args: unknown): TagDefinition[] {
+  const value =
+    args && typeof args === "object" && !Array.isArray(args) ? (args as { tags?: unknown }).tags : args;
+  if (typeof value === "string") return parseTagCsv(value);
+  return Array.isArray(value) ? (value as TagDefinition[]) : [];
 }

@@ -10,7 +10,7 @@ import { CapacityError } from "../lib/engine/registry";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
 import { registerAdminRoutes } from "./admin";
-import { commandOf, intervalFrom } from "./commands";
+import { commandOf, intervalFrom, tagRowsFrom } from "./commands";
 import { ErrorLog } from "./error-log";
 import { engineFor, num } from "./runtime";
 import { STATUS, ThrottledStatus, short, statusForError } from "./status";
@@ -150,9 +150,8 @@ export = function (RED: NodeAPI): void {
             return reply({ command: "interval", ok: true, intervalMs: ms });
           }
           case "tags": {
-            const args = cmd?.args as { tags?: unknown } | unknown[];
-            const rows = (Array.isArray(args) ? args : (args as { tags?: unknown })?.tags) as TagDefinition[];
-            group.setTable(compile(rows ?? []));
+            const rows = tagRowsFrom(cmd?.args);
+            group.setTable(compile(rows));
             return reply({ command: "tags", ok: true, tags: rows.length });
           }
           case "trigger":

@@ -130,6 +130,7 @@
     (tags || []).forEach(function (t) {
       container.editableList("addItem", t);
     });
+    csvImport(container);
     return {
       rows: function () {
         var rows = [];
@@ -158,6 +159,51 @@
     if (node && node._tagProblems && node._tagProblems.length > 0) return false;
     return localProblems(tags).every(function (p) {
       return p === null;
+    });
+  }
+
+  /**
+   * "import CSV": paste `name,address[,deadband]` lines (or a spreadsheet's columns) and append them as
+   * rows. The runtime's own CSV reader parses them, so the editor and the `tags` command agree.
+   */
+  function csvImport(container) {
+    var box = $("<div/>", { class: "jsscada-csv-import", style: "margin-top:6px" }).insertAfter(
+      container.closest(".red-ui-editableList"),
+    );
+    var toggle = $("<button/>", { type: "button", class: "red-ui-button red-ui-button-small" })
+      .html('<i class="fa fa-upload"></i> import CSV')
+      .appendTo(box);
+    var panel = $("<div/>", { style: "display:none; margin-top:4px" }).appendTo(box);
+    var area = $("<textarea/>", {
+      rows: 5,
+      style: "width:100%; font-family:monospace",
+      placeholder: "name,address,deadband\nspeed,D100\ntotal,D200:int32,5",
+    }).appendTo(panel);
+    var add = $("<button/>", { type: "button", class: "red-ui-button red-ui-button-small" })
+      .text("add rows")
+      .appendTo(panel);
+    var note = $("<span/>", { class: "jsscada-csv-note", style: "margin-left:8px" }).appendTo(panel);
+    toggle.on("click", function () {
+      panel.toggle();
+    });
+    add.on("click", function () {
+      $.ajax({
+        url: "jsscada/parse-tag-csv",
+        method: "POST",
+        contentType: "application/json",
+        data: JSON.stringify({ csv: area.val() }),
+        success: function (res) {
+          if (res.error) {
+            note.css("color", "var(--red-ui-text-color-error, #d6615f)").text(res.error);
+            return;
+          }
+          (res.rows || []).forEach(function (r) {
+            container.editableList("addItem", r);
+          });
+          note.css("color", "").text((res.rows || []).length + " rows added");
+          area.val("");
+        },
+      });
     });
   }
 

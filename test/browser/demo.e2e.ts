@@ -271,6 +271,23 @@ describe("npm start demo in chromium", function () {
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, "editor-bad-tag.png") });
     publish("editor-bad-tag.png");
+    // Rows pasted as CSV are appended, parsed by the runtime's reader.
+    const rowsBefore = await page.locator("#node-input-tags-list .jsscada-tag-address").count();
+    await page.click(".jsscada-csv-import button");
+    await page.fill(
+      ".jsscada-csv-import textarea",
+      "name,address,deadband\nline_speed,D300:float32,0.5\nalarm,M900",
+    );
+    await page.click(".jsscada-csv-import button:has-text('add rows')");
+    await eventually(
+      async () =>
+        (await page.locator("#node-input-tags-list .jsscada-tag-address").count()) === rowsBefore + 2,
+      5000,
+      "two imported rows",
+    );
+    (
+      await page.locator("#node-input-tags-list .jsscada-tag-address").nth(rowsBefore).inputValue()
+    ).should.equal("D300:float32");
     await page.click("#node-dialog-ok");
     await eventually(
       () =>

@@ -151,6 +151,13 @@ describe("jsscada-poll-fixed", function () {
     const data = nextMessage<Msg>(helper.getNode("out"));
     g.receive({ topic: "trigger" });
     (await data).payload.should.eql({ only: 0x5678 });
+    // A tag table kept as CSV (e.g. read from a file) works too.
+    const csvReply = nextMessage<Msg>(helper.getNode("replies"));
+    g.receive({ topic: "tags", payload: "name,address\nspeed,D100\nrunning,M5" });
+    (await csvReply).payload.tags!.should.equal(2);
+    const csvData = nextMessage<Msg>(helper.getNode("out"));
+    g.receive({ topic: "trigger" });
+    (await csvData).payload.should.eql({ speed: 1234, running: true });
   });
 
   it("changed-only output sends changes beyond the deadband, and a trigger still sends everything", async () => {
