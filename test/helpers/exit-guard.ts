@@ -9,7 +9,8 @@ export const mochaHooks = {
       console.error(
         `the test process did not exit: still open: ${process.getActiveResourcesInfo().join(", ")}`,
       );
-      process.exit(1);
+      // Mocha's own exit handler would turn process.exit(1) back into 0.
+      process.kill(process.pid, "SIGTERM");
     }, 10_000).unref();
   },
 };
