@@ -194,6 +194,9 @@ export class PlcPool extends EventEmitter {
     this.setState("connecting");
     for (let i = 0; i < this.connectionCount; i++) {
       const slot: Slot = { client: this.newClient(), backoff: new Backoff(this.backoffOptions) };
+      // One listener for the slot's whole life: a connection may also come back by itself (a queued
+      // request reconnects the client), so listening per connect attempt would pile listeners up.
+      slot.client.on("disconnect", (err: McError) => this.onSlotLost(slot, err));
       this.slots.push(slot);
       this.connectSlot(slot);
     }
@@ -228,7 +231,6 @@ export class PlcPool extends EventEmitter {
         slot.backoff.reset();
         slot.connecting = undefined;
         if (!this.slots.includes(slot)) return;
-        slot.client.once("disconnect", (err: McError) => this.onSlotLost(slot, err));
         this.updateConnectedState();
       },
       (err: McError) => {
@@ -250,9 +252,11 @@ export class PlcPool extends EventEmitter {
   }
 
   private scheduleReconnect(slot: Slot): void {
+    if (slot.retryTimer) return; // one retry pending per slot is enough
     const delay = slot.backoff.next();
     slot.retryAt = Date.now() + delay;
     slot.retryTimer = setTimeout(() => {
+      slot.retryTimer = undefined;
       this.counters.reconnects++;
       this.connectSlot(slot);
     }, delay);

@@ -72,6 +72,22 @@ describe("PlcPool", () => {
     p.snapshot().reconnects.should.be.aboveOrEqual(1);
   });
 
+  it("survives repeated connection drops without piling up listeners", async () => {
+    const p = make();
+    p.register("a");
+    for (let i = 0; i < 5; i++) {
+      await until(() => p.state === "connected", 2000, `connection ${i}`);
+      const pending = Promise.all([read(p), read(p), read(p)]).catch(() => undefined);
+      sim.dropConnections();
+      await pending;
+    }
+    await until(() => p.state === "connected", 2000);
+    (await read(p)).should.eql([0]);
+    const slots = (p as unknown as { slots: Array<{ client: { listenerCount(e: string): number } }> }).slots;
+    slots[0]!.client.listenerCount("disconnect").should.equal(1);
+    p.snapshot().reconnects.should.be.aboveOrEqual(1);
+  });
+
   it("keeps the minimum gap between requests", async () => {
     const p = make({ minRequestIntervalMs: 20 });
     p.register("a");
