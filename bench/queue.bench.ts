@@ -130,7 +130,8 @@ async function backlog(count: number): Promise<void> {
 
 /**
  * Through the Node-RED node, loaded with the test helper: each delivered message is wired straight back
- * to the queue's input as its acknowledgement, so the figure includes Node-RED's message passing.
+ * to the queue's input as its acknowledgement, so the figure includes Node-RED's message passing — and
+ * the helper's sinon spies, which record every send/status call, so it is a floor, not the real figure.
  */
 async function throughNode(count: number, persistence: "memory" | "disk"): Promise<number> {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -191,10 +192,10 @@ export async function run(): Promise<void> {
     `queue persisted batched: ${fmt(await persisted(200_000, { batch: { size: 100 } }))} msg/s (batches of 100)`,
   );
   console.log(
-    `queue node (Node-RED, memory): ${fmt(await throughNode(100_000, "memory"))} msg/s (put+deliver+ack by message, 100 in flight)`,
+    `queue node (Node-RED, memory): ${fmt(await throughNode(100_000, "memory"))} msg/s (put+deliver+ack by message, 100 in flight; under the test helper, whose sinon spies record every send)`,
   );
   console.log(
-    `queue node (Node-RED, disk): ${fmt(await throughNode(50_000, "disk"))} msg/s (put+deliver+ack by message, 100 in flight)`,
+    `queue node (Node-RED, disk): ${fmt(await throughNode(50_000, "disk"))} msg/s (put+deliver+ack by message, 100 in flight; under the test helper, whose sinon spies record every send)`,
   );
 }
 
