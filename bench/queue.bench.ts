@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Queue, SqliteStore, type QueueOptions } from "../lib/queue";
+import { type FlowNode, request, startRuntime } from "../test/examples/runtime";
 
 type Sample = { topic: string; payload: { value: number; ts: number } };
 
@@ -129,51 +130,83 @@ async function backlog(count: number): Promise<void> {
 }
 
 /**
- * Through the Node-RED node, loaded with the test helper: each delivered message is wired straight back
- * to the queue's input as its acknowledgement, so the figure includes Node-RED's message passing — and
- * the helper's sinon spies, which record every send/status call, so it is a floor, not the real figure.
+ * Through the node in a real Node-RED runtime (the demo's start script in a child process): a function
+ * node sends `count` messages into the queue, and each delivered message goes through a function node
+ * straight back to the queue's input as its acknowledgement. The runtime reports start and end times.
  */
-async function throughNode(count: number, persistence: "memory" | "disk"): Promise<number> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const helper = require("node-red-node-test-helper");
-  const queueNode = require(path.join(__dirname, "..", "nodes", "jsscada-queue"));
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-queue-bench-node-"));
-  helper.init(require.resolve("node-red"));
-  helper.settings({ userDir, logging: { console: { level: "off" } } });
+async function throughRuntime(count: number, persistence: "memory" | "disk"): Promise<number> {
+  const tab = "bench-tab";
+  const flow = [
+    { id: tab, type: "tab", label: "queue bench" },
+    {
+      id: "bench-queue",
+      z: tab,
+      type: "jsscada-queue",
+      name: `bench-${persistence}`,
+      capacity: String(count),
+      overflow: "reject",
+      mode: "ack",
+      maxInFlight: "100",
+      ackTimeout: "0",
+      persistence,
+      wires: [["bench-ack"], []],
+    },
+    {
+      id: "bench-ack",
+      z: tab,
+      type: "function",
+      func: `const n = (context.get("n") || 0) + 1; context.set("n", n);
+if (n === global.get("benchCount")) global.set("benchEnd", Date.now());
+return msg;`,
+      outputs: 1,
+      wires: [["bench-queue"]],
+    },
+    {
+      id: "bench-start",
+      z: tab,
+      type: "http in",
+      url: "/bench/start",
+      method: "post",
+      wires: [["bench-gen"]],
+    },
+    {
+      id: "bench-gen",
+      z: tab,
+      type: "function",
+      func: `const n = msg.payload.count; global.set("benchCount", n); global.set("benchStart", Date.now());
+for (let i = 0; i < n; i++) node.send([{ payload: { seq: i } }, null]);
+return [null, msg];`,
+      outputs: 2,
+      wires: [["bench-queue"], ["bench-reply"]],
+    },
+    {
+      id: "bench-result",
+      z: tab,
+      type: "http in",
+      url: "/bench/result",
+      method: "get",
+      wires: [["bench-report"]],
+    },
+    {
+      id: "bench-report",
+      z: tab,
+      type: "function",
+      func: `msg.payload = { start: global.get("benchStart"), end: global.get("benchEnd") || null }; return msg;`,
+      outputs: 1,
+      wires: [["bench-reply"]],
+    },
+    { id: "bench-reply", z: tab, type: "http response", statusCode: "", headers: {}, wires: [] },
+  ];
+  const rt = await startRuntime({ flow: flow as FlowNode[], timeoutMs: 60_000 });
   try {
-    await helper.load(queueNode, [
-      {
-        id: "bench-queue",
-        type: "jsscada-queue",
-        name: "bench",
-        capacity: String(count),
-        overflow: "reject",
-        mode: "ack",
-        maxInFlight: "100",
-        persistence,
-        wires: [["sink"], []],
-      },
-      { id: "sink", type: "helper" },
-    ]);
-    const queue = helper.getNode("bench-queue");
-    let acked = 0;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    helper.getNode("sink").on("input", (msg: object) => {
-      queue.receive(msg);
-      if (++acked === count) done();
-    });
-    const start = performance.now();
-    for (let i = 0; i < count;) {
-      for (const end = Math.min(count, i + 1_000); i < end; i++) queue.receive(sample(i));
-      await tick();
+    await request("POST", `${rt.url}/bench/start`, { count });
+    for (;;) {
+      const { body } = await request<{ start: number; end: number | null }>("GET", `${rt.url}/bench/result`);
+      if (body.end) return count / ((body.end - body.start) / 1000);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await finished;
-    return count / ((performance.now() - start) / 1000);
   } finally {
-    await helper.unload();
-    fs.rmSync(userDir, { recursive: true, force: true });
+    await rt.stop();
   }
 }
 
@@ -192,10 +225,10 @@ export async function run(): Promise<void> {
     `queue persisted batched: ${fmt(await persisted(200_000, { batch: { size: 100 } }))} msg/s (batches of 100)`,
   );
   console.log(
-    `queue node (Node-RED, memory): ${fmt(await throughNode(100_000, "memory"))} msg/s (put+deliver+ack by message, 100 in flight; under the test helper, whose sinon spies record every send)`,
+    `queue node (real Node-RED runtime, memory): ${fmt(await throughRuntime(100_000, "memory"))} msg/s (put+deliver+ack by message, 100 in flight)`,
   );
   console.log(
-    `queue node (Node-RED, disk): ${fmt(await throughNode(50_000, "disk"))} msg/s (put+deliver+ack by message, 100 in flight; under the test helper, whose sinon spies record every send)`,
+    `queue node (real Node-RED runtime, disk): ${fmt(await throughRuntime(50_000, "disk"))} msg/s (put+deliver+ack by message, 100 in flight)`,
   );
 }
 
