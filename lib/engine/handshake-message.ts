@@ -20,6 +20,7 @@ import { groupMessage, round2 } from "./handshake-common";
 import { type PayloadFormat } from "./output";
 import { PollError, type RequestSender, pollOnce } from "./poller";
 import { type GroupState, type GroupStatus, type ManagedGroup } from "./registry";
+import { DEFAULT_STOP_GRACE_MS } from "./scheduler";
 import { PollStats } from "./stats";
 import { type TagTable } from "./tag-table";
 
@@ -131,7 +132,11 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     this.setState("running");
   }
 
-  /** Rejects waiting triggers as "stopped" and resolves when the running poll (if any) ended. */
+  /**
+   * Rejects waiting triggers as "stopped" and resolves when the running poll (if any) ended, or after
+   * the stop grace (0.5 s) if the PLC is slow to answer: that poll then ends on its own time-out and
+   * still answers the triggers it serves.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
@@ -139,7 +144,15 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     this.pending = [];
     for (const w of dropped)
       this.rejectWaiter(w, "stopped", `group ${this.name} stopped before its poll ran`);
-    await this.current;
+    const running = this.current;
+    if (running) {
+      let timer: unknown;
+      const grace = new Promise<void>(
+        (resolve) => (timer = this.clock.setTimeout(resolve, DEFAULT_STOP_GRACE_MS)),
+      );
+      await Promise.race([running, grace]);
+      this.clock.clearTimeout(timer);
+    }
     this.setState("stopped");
   }
 

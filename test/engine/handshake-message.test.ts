@@ -60,6 +60,23 @@ function setup(extra: Partial<ConstructorParameters<typeof MessageTriggerGroup>[
 }
 
 describe("MessageTriggerGroup", function () {
+  it("stop() gives a poll the PLC does not answer 0.5 s, then returns; the poll still answers later", async () => {
+    const { clock, plc, group } = setup();
+    const pending = group.request({ payload: 1 });
+    await clock.settle();
+    plc.waiting.should.equal(1);
+    let stopped = false;
+    const stopping = group.stop().then(() => (stopped = true));
+    await clock.advance(499);
+    stopped.should.be.false();
+    await clock.advance(1);
+    await stopping;
+    stopped.should.be.true();
+    clock.pendingTimers.should.equal(0);
+    plc.answer();
+    ((await pending) as { accepted: boolean }).accepted.should.be.true();
+  });
+
   it("polls at once on a trigger and answers it with the FIXED output format", async () => {
     const { clock, plc, group, data } = setup();
     plc.value = 42;
