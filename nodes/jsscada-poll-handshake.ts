@@ -24,7 +24,7 @@ import { registerAdminRoutes } from "./admin";
 import { commandOf } from "./commands";
 import { ErrorLog } from "./error-log";
 import { engineFor, num, watchReaderFor } from "./runtime";
-import { STATUS, ThrottledStatus, short, statusForError } from "./status";
+import { STATUS, ThrottledStatus, refuseNode, statusForError } from "./status";
 import type { PlcNode } from "./types";
 import type { PollHandshakeNodeDef } from "./types-handshake";
 
@@ -63,11 +63,7 @@ export = function (RED: NodeAPI): void {
     const plcNode = RED.nodes.getNode(config.plc) as PlcNode | null;
     const plcMode = config.trigger === "plc";
 
-    const refuse = (reason: string): void => {
-      node.error(reason);
-      node.status(STATUS.error(short(reason)));
-      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: Done) => done(new Error(reason)));
-    };
+    const refuse = (reason: string): void => refuseNode(node, reason);
     if (!plcNode) return refuse(`group ${groupName}: no PLC configured`);
     if (!plcNode.pool)
       return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);

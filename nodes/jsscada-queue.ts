@@ -19,7 +19,7 @@ import {
 } from "../lib/queue";
 import { commandOf } from "./commands";
 import { engineFor, num } from "./runtime";
-import { STATUS, ThrottledStatus, short } from "./status";
+import { STATUS, ThrottledStatus, short, refuseNode } from "./status";
 import type { QueueNodeDef } from "./types-queue";
 
 /** A message as the queue holds it: the producer's message object (memory) or its JSON form (disk). */
@@ -89,13 +89,7 @@ export = function (RED: NodeAPI): void {
     const logLimiter = new LogRateLimiter({ periodMs: 30_000 });
 
     // The log names the file; the status line has room only for what went wrong.
-    const refuse = (reason: string, shown = reason): void => {
-      node.error(reason);
-      node.status(STATUS.error(short(shown)));
-      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
-        done(new Error(reason)),
-      );
-    };
+    const refuse = (reason: string, shown = reason): void => refuseNode(node, reason, shown);
     const log = (level: "warn" | "error", key: string, text: string): void => {
       const decision = logLimiter.check(key);
       if (decision.log) node[level](withRepeatCount(`queue ${name}: ${text}`, decision.repeated));

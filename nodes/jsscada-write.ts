@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { TagWriter, type PlcWriteError } from "../lib/engine/writer";
 import { registerAdminRoutes } from "./admin";
-import { STATUS, ThrottledStatus, short } from "./status";
+import { STATUS, ThrottledStatus, short, refuseNode } from "./status";
 import type { PlcNode } from "./types";
 import type { WriteNodeDef } from "./types-handshake";
 
@@ -23,11 +23,7 @@ export = function (RED: NodeAPI): void {
     const label = config.name || "write";
     const plcNode = RED.nodes.getNode(config.plc) as PlcNode | null;
 
-    const refuse = (reason: string): void => {
-      node.error(reason);
-      node.status(STATUS.error(short(reason)));
-      node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: Done) => done(new Error(reason)));
-    };
+    const refuse = (reason: string): void => refuseNode(node, reason);
     if (!plcNode) return refuse(`${label}: no PLC configured`);
     if (!plcNode.pool) return refuse(`${label}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
     const pool = plcNode.pool;

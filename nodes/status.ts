@@ -2,7 +2,7 @@
  * Node status with the package's shared vocabulary, throttled: a group polling every 10 ms must not
  * send 100 status updates a second to every open editor.
  */
-import type { Node, NodeStatus } from "node-red";
+import type { Node, NodeMessageInFlow, NodeStatus } from "node-red";
 
 export const STATUS = {
   polling: (text: string): NodeStatus => ({ fill: "green", shape: "dot", text }),
@@ -68,4 +68,16 @@ export class ThrottledStatus {
 /** Short text for a status line: statuses are one line in the editor. */
 export function short(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * A node whose configuration prevents it from working: the reason is logged once, shown in red, and
+ * every input message fails with it (so Catch nodes see it) instead of vanishing.
+ */
+export function refuseNode(node: Node, reason: string, shown = reason): void {
+  node.error(reason);
+  node.status(STATUS.error(short(shown)));
+  node.on("input", (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) =>
+    done(new Error(reason)),
+  );
 }

@@ -1,5 +1,6 @@
 /** The properties each node's editor dialog saves, as the runtime receives them (strings from inputs). */
 import type { Node, NodeDef } from "node-red";
+import { type TagDefinition } from "../lib/engine/tag-table";
 import { type TagOptions } from "../lib/mc/tags";
 import { type PlcPool } from "../lib/pool/pool";
 
@@ -28,11 +29,8 @@ export interface PlcNodeDef extends NodeDef {
   minInterval: string;
 }
 
-export interface TagRow {
-  name: string;
-  address: string;
-  deadband?: number | string;
-}
+/** A tag table row as the editor saves it. */
+export type TagRow = TagDefinition;
 
 export interface PollFixedNodeDef extends NodeDef {
   plc: string;
