@@ -299,4 +299,13 @@ describe("npm start demo in chromium", function () {
       "the node marked invalid",
     );
   });
+
+  it("the demo's console stayed one readable block: no warning after a minute of use", () => {
+    // Node-RED's "[warn]" lines and Node's own warnings (MaxListenersExceededWarning, deprecations).
+    const warnings = rt
+      .log()
+      .split("\n")
+      .filter((l) => /\[warn\]|Warning/.test(l));
+    warnings.should.deepEqual([]);
+  });
 });
