@@ -341,7 +341,7 @@ describe("npm start demo in chromium", function () {
       headers: { "content-type": "application/json", "Node-RED-Deployment-Type": "full" },
       body: JSON.stringify([...flows, deployed]),
     });
-    res.status.should.equal(200);
+    res.ok.should.be.true(`deploy: ${res.status}`);
     try {
       await page.goto(`${rt.url}/`);
       await page.locator("#red-ui-workspace-chart").waitFor({ timeout: 30000 });
@@ -364,7 +364,7 @@ describe("npm start demo in chromium", function () {
         headers: { "content-type": "application/json", "Node-RED-Deployment-Type": "full" },
         body: JSON.stringify(flows),
       });
-      back.status.should.equal(200);
+      back.ok.should.be.true(`deploy: ${back.status}`);
     }
   });
 
