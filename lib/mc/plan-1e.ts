@@ -43,42 +43,46 @@ export function pack1E(islands: readonly Piece[]): Piece[] {
   return out;
 }
 
-/**
- * Runs shorter than these go to the test commands: a run of L words costs ceil(L / 64) batch writes but
- * L / 10 of a test write (bits: ceil(L / 160) against L / 80), so test wins below 10 words / 80 bits.
- */
-const TEST_WORDS_BELOW = LIMITS_1E.testWords;
-const TEST_BITS_BELOW = LIMITS_1E.testBits;
+type Run = ReturnType<typeof runsOf>[number];
 
-/** Plans 1E writes: batch writes (02/03) for long runs, test writes (04/05) for the rest. */
+/** Batch writes (02/03) of a run, in chunks of the command's limit. */
+function batchWrites(run: Run): Command<void>[] {
+  const { device, start } = run;
+  const size = device.kind === "word" ? LIMITS_1E.wordDeviceWords : LIMITS_1E.writeBits;
+  return chunks(run.values, size).map((c, i) => {
+    const ref = { device, number: start + i * size };
+    return device.kind === "word"
+      ? batchWriteWords1E(ref, c as number[])
+      : batchWriteBits1E(ref, c as boolean[]);
+  });
+}
+
+/**
+ * Plans 1E writes. Long runs are batch writes; runs shorter than a test write's capacity (10 words,
+ * 80 bits) go to test writes (04/05) only when that takes fewer requests than one batch write per run:
+ * a lone D100 stays a batch write, ten scattered words become one test write.
+ */
 export function planWrites1E(items: readonly WriteItem[]): Command<void>[] {
+  const runs = runsOf(items);
   const commands: Command<void>[] = [];
-  const words: { ref: { device: Device; number: number }; value: number }[] = [];
-  const bits: { ref: { device: Device; number: number }; value: boolean }[] = [];
-  for (const { device, start, values } of runsOf(items)) {
-    if (device.kind === "word") {
-      const ws = values as number[];
-      if (ws.length < TEST_WORDS_BELOW) {
-        ws.forEach((value, i) => words.push({ ref: { device, number: start + i }, value }));
-      } else {
-        const size = LIMITS_1E.wordDeviceWords;
-        chunks(ws, size).forEach((c, i) =>
-          commands.push(batchWriteWords1E({ device, number: start + i * size }, c)),
-        );
-      }
-    } else {
-      const bs = values as boolean[];
-      if (bs.length < TEST_BITS_BELOW) {
-        bs.forEach((value, i) => bits.push({ ref: { device, number: start + i }, value }));
-      } else {
-        const size = LIMITS_1E.writeBits;
-        chunks(bs, size).forEach((c, i) =>
-          commands.push(batchWriteBits1E({ device, number: start + i * size }, c)),
-        );
-      }
+  for (const kind of ["word", "bit"] as const) {
+    const perTest = kind === "word" ? LIMITS_1E.testWords : LIMITS_1E.testBits;
+    const ofKind = runs.filter((r) => r.device.kind === kind);
+    const short = ofKind.filter((r) => r.values.length < perTest);
+    const total = short.reduce((n, r) => n + r.values.length, 0);
+    const test = Math.ceil(total / perTest) < short.length;
+    for (const r of ofKind) if (!test || r.values.length >= perTest) commands.push(...batchWrites(r));
+    if (!test) continue;
+    const entries = short.flatMap((r) =>
+      r.values.map((value, i) => ({ ref: { device: r.device, number: r.start + i }, value })),
+    );
+    for (const c of chunks(entries, perTest)) {
+      commands.push(
+        kind === "word"
+          ? testWriteWords1E(c.map((e) => ({ ref: e.ref, value: Number(e.value) })))
+          : testWriteBits1E(c.map((e) => ({ ref: e.ref, value: Boolean(e.value) }))),
+      );
     }
   }
-  for (const c of chunks(words, LIMITS_1E.testWords)) commands.push(testWriteWords1E(c));
-  for (const c of chunks(bits, LIMITS_1E.testBits)) commands.push(testWriteBits1E(c));
   return commands;
 }
