@@ -130,7 +130,8 @@ export function connectionOf(values: RawValues, defaultPort: number, minPort = 1
     transport: pick<TransportKind>(values, "tcp", "udp", "tcp"),
     series,
     zrHex: values["zr-hex"] === true,
-    octalXY: values["octal-xy"] === true,
+    // iQ-F numbers X/Y in octal, as docs/CLI.md says; FX over 1E asks for it with --octal-xy.
+    octalXY: values["octal-xy"] === true || series === "iqf",
     timeoutMs: intOption(values, "timeout", 3000, 1, 600_000),
   };
 }
