@@ -18,8 +18,14 @@ import { type Engine } from "../lib/engine/registry";
 import { type JsscadaSettings, safeSetting } from "./runtime";
 
 export const DEFAULT_API_ROOT = "/api/polling";
-/** How long after the flows started a request caught by a deploy may still be answered by the flow. */
+/**
+ * How long a request caught by a deploy may still be answered by the flow: from the moment the flows
+ * started again, or from the moment the deploy began, whichever ends first (a deploy can take longer
+ * than a client waits). A request to a node the deploy left running that takes longer than this (a
+ * trigger on a PLC that does not answer) is answered 503 too: the guard cannot tell it from a lost one.
+ */
 export const DEPLOY_GRACE_MS = 250;
+export const DEPLOY_MAX_WAIT_MS = 1000;
 
 interface Route {
   readonly method: string;
@@ -93,24 +99,25 @@ export function installApiGuard(RED: NodeAPI, engine: Engine): void {
 
   /** Requests passed on to the flow and not yet answered; those a deploy caught are answered 503. */
   const pending = new Set<Res>();
-  let caught = new Set<Res>();
-  let graceTimer: NodeJS.Timeout | undefined;
-  RED.events.on("flows:stopping", () => {
-    clearTimeout(graceTimer);
-    for (const res of pending) caught.add(res);
-  });
-  RED.events.on("flows:started", () => {
-    const these = caught;
-    caught = new Set();
-    if (these.size === 0) return;
-    graceTimer = setTimeout(() => {
-      for (const res of these) {
+  const answerLater = (caught: Set<Res>, ms: number): void => {
+    const timer = setTimeout(() => {
+      for (const res of caught) {
         if (!res.headersSent) {
           send(res, 503, "NOT_READY", "a deploy interrupted this request; retry", { "Retry-After": "1" });
         }
       }
-    }, DEPLOY_GRACE_MS);
-    graceTimer.unref?.();
+      caught.clear();
+    }, ms);
+    timer.unref?.();
+  };
+  let caught = new Set<Res>();
+  RED.events.on("flows:stopping", () => {
+    for (const res of pending) caught.add(res);
+    answerLater(caught, DEPLOY_MAX_WAIT_MS);
+  });
+  RED.events.on("flows:started", () => {
+    answerLater(caught, DEPLOY_GRACE_MS);
+    caught = new Set();
   });
 
   app.use(root, (req, res, next) => {
