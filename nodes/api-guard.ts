@@ -100,6 +100,8 @@ export function installApiGuard(RED: NodeAPI, engine: Engine): void {
   /** Requests passed on to the flow and not yet answered; those a deploy caught are answered 503. */
   const pending = new Set<Res>();
   const answerLater = (caught: Set<Res>, ms: number): void => {
+    // No timer when nothing waits: a deploy without API traffic leaves nothing behind.
+    if (caught.size === 0) return;
     const timer = setTimeout(() => {
       for (const res of caught) {
         if (!res.headersSent) {
