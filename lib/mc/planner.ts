@@ -201,9 +201,10 @@ export function planReads(tags: readonly Tag[], format: WireFormat, options: Pla
   return { format, tags, requests, lowerBound: bound, wordsRead: wordsOf(layout), slices };
 }
 
-function decode(tag: Tag, start: number, words: readonly number[]): TagValue {
-  if (tag.ref.device.kind === "word") return decodeTag(tag, words);
-  const offset = tag.ref.number - start * 16;
+/** The tag's value from `words`, whose word `from` is word `start` of the tag's device. */
+function decode(tag: Tag, start: number, words: readonly number[], from: number): TagValue {
+  if (tag.ref.device.kind === "word") return decodeTag(tag, words, from);
+  const offset = (from - start) * 16 + tag.ref.number;
   if (!tag.isArray) return ((words[offset >> 4]! >> (offset & 15)) & 1) === 1;
   const bits = new Array<boolean>(tag.points);
   for (let i = 0; i < tag.points; i++) {
@@ -228,21 +229,26 @@ function resolve(plan: ReadPlan, index: number, answers: readonly (readonly Segm
   const tag = plan.tags[index]!;
   const slices = plan.slices[index]!;
   const need = pieceOf(tag);
-  let words: number[] | undefined;
+  let words: readonly number[] | undefined;
+  let from = 0;
   const first = slices[0];
   if (slices.length === 1 && first!.len === need.len) {
+    // All in one segment: decoded where it lies in the answer, not copied out first.
     const seg = answers[first!.request]?.[first!.segment]?.words;
-    if (seg && seg.length >= first!.from + need.len) words = seg.slice(first!.from, first!.from + need.len);
+    if (seg && seg.length >= first!.from + need.len) {
+      words = seg;
+      from = first!.from;
+    }
   } else {
     let filled = 0;
-    words = new Array<number>(need.len);
+    const joined = new Array<number>(need.len);
     for (const s of slices) {
       const seg = answers[s.request]?.[s.segment]?.words;
       if (!seg || seg.length < s.from + s.len) break;
-      for (let k = 0; k < s.len; k++) words[s.at + k] = seg[s.from + k]!;
+      for (let k = 0; k < s.len; k++) joined[s.at + k] = seg[s.from + k]!;
       filled += s.len;
     }
-    if (filled !== need.len) words = undefined;
+    if (filled === need.len) words = joined;
   }
   if (!words)
     return {
@@ -250,7 +256,7 @@ function resolve(plan: ReadPlan, index: number, answers: readonly (readonly Segm
       error: new McError("MC_PROTOCOL", `"${tag.address}": words missing from the answer`),
     };
   try {
-    return { ok: true, value: decode(tag, need.start, words) };
+    return { ok: true, value: decode(tag, need.start, words, from) };
   } catch (err) {
     return { ok: false, error: asMcError(err) };
   }
@@ -273,30 +279,50 @@ async function readAlone(plan: ReadPlan, index: number, send: Send): Promise<Tag
  * the tags that really fail carry the error; connection and time-out errors fail the request's tags.
  */
 export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]> {
-  const outcomes = await Promise.all(
-    plan.requests.map((r) =>
-      r.run(send).then(
-        (segments) => ({ segments, error: undefined }),
-        (err: unknown) => ({ segments: [] as Segment[], error: asMcError(err) }),
+  const requests = plan.requests;
+  const answers = new Array<readonly Segment[]>(requests.length);
+  let errors: (McError | undefined)[] | undefined;
+  const failed = (i: number, err: unknown): void => {
+    (errors ??= new Array<McError | undefined>(requests.length))[i] = asMcError(err);
+    answers[i] = [];
+  };
+  if (requests.length === 1) {
+    // The common case of a small group or a single tag: no Promise.all round.
+    try {
+      answers[0] = await requests[0]!.run(send);
+    } catch (err) {
+      failed(0, err);
+    }
+  } else {
+    await Promise.all(
+      requests.map((r, i) =>
+        r.run(send).then(
+          (segments) => {
+            answers[i] = segments;
+          },
+          (err: unknown) => failed(i, err),
+        ),
       ),
-    ),
-  );
-  const answers = outcomes.map((o) => o.segments);
+    );
+  }
+  const results = new Array<TagResult | Promise<TagResult>>(plan.tags.length);
+  if (!errors) {
+    for (let i = 0; i < results.length; i++) results[i] = resolve(plan, i, answers);
+    return results as TagResult[];
+  }
   const failure = new Map<number, { error: McError; shared: boolean }>();
-  plan.requests.forEach((r, i) => {
-    const error = outcomes[i]!.error;
+  requests.forEach((r, i) => {
+    const error = errors![i];
     if (!error) return;
     for (const t of r.tagIndexes) {
       if (!failure.has(t)) failure.set(t, { error, shared: r.tagIndexes.length > 1 });
     }
   });
-  if (failure.size === 0) return plan.tags.map((_, i) => resolve(plan, i, answers));
-  return Promise.all(
-    plan.tags.map((tag, i): TagResult | Promise<TagResult> => {
-      const f = failure.get(i);
-      if (!f) return resolve(plan, i, answers);
-      if (f.error instanceof McEndCodeError && f.shared) return readAlone(plan, i, send);
-      return { ok: false, error: withTag(tag, f.error) };
-    }),
-  );
+  for (let i = 0; i < results.length; i++) {
+    const f = failure.get(i);
+    if (!f) results[i] = resolve(plan, i, answers);
+    else if (f.error instanceof McEndCodeError && f.shared) results[i] = readAlone(plan, i, send);
+    else results[i] = { ok: false, error: withTag(plan.tags[i]!, f.error) };
+  }
+  return Promise.all(results);
 }

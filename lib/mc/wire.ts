@@ -158,14 +158,17 @@ export class FieldWriter {
 
 /** Bounds-checked reader; every malformed input becomes an McProtocolError, never a RangeError. */
 export class FieldReader {
-  private pos = 0;
+  private pos: number;
   private readonly ascii: boolean;
 
+  /** Reads `buf` from `start` to its end: an answer is read in place, inside the frame it came in. */
   constructor(
     private readonly buf: Buffer,
     readonly format: WireFormat,
+    start = 0,
   ) {
     this.ascii = format.encoding === "ascii";
+    this.pos = start;
   }
 
   get remaining(): number {
@@ -296,7 +299,8 @@ export class FieldReader {
   }
 }
 
-function hexDigit(c: number): number {
+/** The value of an ASCII hex digit (either case), or -1. */
+export function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
   if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;

@@ -387,7 +387,7 @@ export class PlcSimulator {
       return;
     }
     this.stats.requests++;
-    const key = hex4(req.command);
+    const key = commandKey(req.command);
     this.stats.byCommand[key] = (this.stats.byCommand[key] ?? 0) + 1;
     if (this.faults.stalled) return;
     const forced = this.faults.forcedEndCode(req);
@@ -405,6 +405,18 @@ export class PlcSimulator {
     this.stats.responses++;
     channel.send(data);
   }
+}
+
+const commandKeys = new Map<number, string>();
+
+/** hex4(command), remembered: the stats count every request by it. */
+function commandKey(command: number): string {
+  let key = commandKeys.get(command);
+  if (key === undefined) {
+    key = hex4(command);
+    if (commandKeys.size < 1024) commandKeys.set(command, key);
+  }
+  return key;
 }
 
 function newChannel(send: (data: Buffer) => void): Channel {
