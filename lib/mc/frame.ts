@@ -139,7 +139,17 @@ export class FrameHead {
   dataOffset = 0;
 
   get route(): Route {
-    return { network: this.network, pc: this.pc, moduleIo: this.moduleIo, station: this.station };
+    const { network, pc, moduleIo, station } = this;
+    const local = LOCAL_ROUTE;
+    // Nearly every frame addresses the local CPU: share the (read-only) constant.
+    if (
+      network === local.network &&
+      pc === local.pc &&
+      moduleIo === local.moduleIo &&
+      station === local.station
+    )
+      return local;
+    return { network, pc, moduleIo, station };
   }
 }
 
@@ -180,6 +190,34 @@ class HeaderReader {
 
 /** Reads a frame's header into `head`; throws McProtocolError when it is not a well-formed frame. */
 export function readFrameHead(fmt: FrameFormat, side: Side, frame: Buffer, head: FrameHead): FrameHead {
+  const count = side === "request" ? 3 : 1;
+  const end = headerLength(fmt) + 2 * count;
+  if (fmt.encoding === "binary" && frame.length >= end) {
+    // Every request and answer passes here: plain byte reads at fixed offsets, no cursor object.
+    const sub = (frame[0]! << 8) | frame[1]!;
+    const expected = SUBHEADER[side][fmt.frame];
+    if (sub !== expected) {
+      throw new McProtocolError(`unexpected subheader ${hex(sub, 4)} (expected ${hex(expected, 4)})`);
+    }
+    let p = 2;
+    head.serial = 0;
+    if (fmt.frame === "4E") {
+      head.serial = frame[2]! | (frame[3]! << 8);
+      p = 6;
+    }
+    head.network = frame[p]!;
+    head.pc = frame[p + 1]!;
+    head.moduleIo = frame[p + 2]! | (frame[p + 3]! << 8);
+    head.station = frame[p + 4]!;
+    const length = frame[p + 5]! | (frame[p + 6]! << 8);
+    p += 7;
+    if (frame.length !== p + length) {
+      throw new McProtocolError(`frame length field says ${length}, frame carries ${frame.length - p}`);
+    }
+    for (let i = 0; i < count; i++, p += 2) head.fields[i] = frame[p]! | (frame[p + 1]! << 8);
+    head.dataOffset = p;
+    return head;
+  }
   const r = new HeaderReader(frame, fmt.encoding === "ascii");
   const sub = r.u16(true);
   const expected = SUBHEADER[side][fmt.frame];
@@ -199,14 +237,16 @@ export function readFrameHead(fmt: FrameFormat, side: Side, frame: Buffer, head:
   if (frame.length !== r.pos + length) {
     throw new McProtocolError(`frame length field says ${length}, frame carries ${frame.length - r.pos}`);
   }
-  const count = side === "request" ? 3 : 1;
   for (let i = 0; i < count; i++) head.fields[i] = r.u16();
   head.dataOffset = r.pos;
   return head;
 }
 
+/** decodeRequest/decodeResponse copy what they need out of it at once, so one will do. */
+const scratch = new FrameHead();
+
 export function decodeRequest(fmt: FrameFormat, frame: Buffer): RequestFrame {
-  const h = readFrameHead(fmt, "request", frame, new FrameHead());
+  const h = readFrameHead(fmt, "request", frame, scratch);
   return {
     serial: h.serial,
     route: h.route,
@@ -218,7 +258,7 @@ export function decodeRequest(fmt: FrameFormat, frame: Buffer): RequestFrame {
 }
 
 export function decodeResponse(fmt: FrameFormat, frame: Buffer): ResponseFrame {
-  const h = readFrameHead(fmt, "response", frame, new FrameHead());
+  const h = readFrameHead(fmt, "response", frame, scratch);
   return { serial: h.serial, route: h.route, endCode: h.fields[0]!, data: frame.subarray(h.dataOffset) };
 }
 

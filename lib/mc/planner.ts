@@ -40,6 +40,8 @@ export interface PlannedRead {
   readonly tagIndexes: readonly number[];
   /** Sends the command and returns what it read as segments. */
   run(send: Send): Promise<Segment[]>;
+  /** run() without the sending: the command's answer as segments (executeReadPlan sends for itself). */
+  readonly segmentsOf?: (answer: unknown) => Segment[];
 }
 
 export interface ReadPlan {
@@ -89,31 +91,36 @@ function checkSeries(tags: readonly Tag[], format: WireFormat): void {
   }
 }
 
+function planned<T>(
+  command: Command<T>,
+  blocks: readonly Piece[],
+  segmentsOf: (answer: T) => Segment[],
+): Omit<PlannedRead, "tagIndexes"> {
+  return {
+    command,
+    blocks,
+    run: (send) => send(command).then(segmentsOf),
+    segmentsOf: segmentsOf as (answer: unknown) => Segment[],
+  };
+}
+
 function blockRequest(format: WireFormat, blocks: Piece[]): Omit<PlannedRead, "tagIndexes"> {
   if (blocks.length === 1) {
     const [b] = blocks as [Piece];
     const command = batchReadWords(format, refOf(b.device, b.start), b.len);
-    return {
-      command,
-      blocks,
-      run: async (send) => [{ device: b.device, start: b.start, words: await send(command) }],
-    };
+    return planned(command, blocks, (words) => [{ device: b.device, start: b.start, words }]);
   }
   const wordBlocks = blocks.filter((b) => b.device.kind === "word");
   const bitBlocks = blocks.filter((b) => b.device.kind === "bit");
   const spec = (bs: Piece[]) => bs.map((b) => ({ ref: refOf(b.device, b.start), points: b.len }));
   const command = multiBlockRead(format, spec(wordBlocks), spec(bitBlocks));
-  return {
-    command,
-    // In answer order, so segment i of run() is blocks[i] (the tag slices rely on it).
-    blocks: [...wordBlocks, ...bitBlocks],
-    run: async (send) => {
-      const res = await send(command);
-      const seg = (bs: Piece[], data: number[][]) =>
-        bs.map((b, i) => ({ device: b.device, start: b.start, words: data[i]! }));
-      return [...seg(wordBlocks, res.wordBlocks), ...seg(bitBlocks, res.bitBlocks)];
-    },
-  };
+  const seg = (bs: Piece[], data: number[][]) =>
+    bs.map((b, i) => ({ device: b.device, start: b.start, words: data[i]! }));
+  // In answer order, so segment i of run() is blocks[i] (the tag slices rely on it).
+  return planned(command, [...wordBlocks, ...bitBlocks], (res) => [
+    ...seg(wordBlocks, res.wordBlocks),
+    ...seg(bitBlocks, res.bitBlocks),
+  ]);
 }
 
 function randomRequest(format: WireFormat, pieces: Piece[]): Omit<PlannedRead, "tagIndexes"> {
@@ -121,21 +128,14 @@ function randomRequest(format: WireFormat, pieces: Piece[]): Omit<PlannedRead, "
   const dwords = pieces.filter((p) => p.len === 2);
   const refs = (ps: Piece[]) => ps.map((p) => refOf(p.device, p.start));
   const command = randomRead(format, refs(words), refs(dwords));
-  return {
-    command,
-    blocks: [...words, ...dwords],
-    run: async (send) => {
-      const res = await send(command);
-      return [
-        ...words.map((p, i) => ({ device: p.device, start: p.start, words: [res.words[i]!] })),
-        ...dwords.map((p, i) => ({
-          device: p.device,
-          start: p.start,
-          words: [res.dwords[i]! & 0xffff, res.dwords[i]! >>> 16],
-        })),
-      ];
-    },
-  };
+  return planned(command, [...words, ...dwords], (res) => [
+    ...words.map((p, i) => ({ device: p.device, start: p.start, words: [res.words[i]!] })),
+    ...dwords.map((p, i) => ({
+      device: p.device,
+      start: p.start,
+      words: [res.dwords[i]! & 0xffff, res.dwords[i]! >>> 16],
+    })),
+  ]);
 }
 
 /**
@@ -282,28 +282,23 @@ export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagRe
   const requests = plan.requests;
   const answers = new Array<readonly Segment[]>(requests.length);
   let errors: (McError | undefined)[] | undefined;
-  const failed = (i: number, err: unknown): void => {
-    (errors ??= new Array<McError | undefined>(requests.length))[i] = asMcError(err);
-    answers[i] = [];
-  };
   if (requests.length === 1) {
     // The common case of a small group or a single tag: no Promise.all round.
+    const r = requests[0]!;
     try {
-      answers[0] = await requests[0]!.run(send);
+      answers[0] = r.segmentsOf ? r.segmentsOf(await send(r.command)) : await r.run(send);
     } catch (err) {
-      failed(0, err);
+      answers[0] = [];
+      errors = [asMcError(err)];
     }
   } else {
-    await Promise.all(
-      requests.map((r, i) =>
-        r.run(send).then(
-          (segments) => {
-            answers[i] = segments;
-          },
-          (err: unknown) => failed(i, err),
-        ),
-      ),
-    );
+    const outcomes = await Promise.all(requests.map((r) => r.run(send).then(undefined, asMcError)));
+    outcomes.forEach((o, i) => {
+      if (o instanceof McError) {
+        answers[i] = [];
+        (errors ??= new Array<McError | undefined>(requests.length))[i] = o;
+      } else answers[i] = o;
+    });
   }
   const results = new Array<TagResult | Promise<TagResult>>(plan.tags.length);
   if (!errors) {

@@ -71,7 +71,8 @@ export class FieldWriter {
     if (this.ascii) this.hex(v & 0xffff, 4);
     else {
       this.ensure(2);
-      this.buf.writeUInt16LE(v & 0xffff, this.pos);
+      this.buf[this.pos] = v & 0xff;
+      this.buf[this.pos + 1] = (v >>> 8) & 0xff;
       this.pos += 2;
     }
     return this;
@@ -206,7 +207,7 @@ export class FieldReader {
   u16(what = "word"): number {
     if (this.ascii) return this.hex(4, what);
     this.need(2, what);
-    const v = this.buf.readUInt16LE(this.pos);
+    const v = this.buf[this.pos]! | (this.buf[this.pos + 1]! << 8);
     this.pos += 2;
     return v;
   }
@@ -259,7 +260,15 @@ export class FieldReader {
   words(n: number): number[] {
     this.need(n * (this.ascii ? 4 : 2), `${n} words`);
     const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = this.u16();
+    if (this.ascii) {
+      for (let i = 0; i < n; i++) out[i] = this.u16();
+      return out;
+    }
+    // Straight out of the received bytes (bounds checked once, above).
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++, p += 2) out[i] = buf[p]! | (buf[p + 1]! << 8);
+    this.pos = p;
     return out;
   }
 
