@@ -104,7 +104,9 @@ function encode(
       out.writeUInt16LE(f, p);
       p += 2;
     }
-    data.copy(out, p);
+    // Buffer#copy costs more than a loop for the few bytes most answers carry.
+    if (data.length > 64) data.copy(out, p);
+    else for (let i = 0; i < data.length; i++) out[p + i] = data[i]!;
     return out;
   }
   let head = hex(sub, 4);

@@ -67,6 +67,8 @@ const DEFAULT_MODEL: Record<Series, { model: string; code: number }> = {
   iqf: { model: "FX5U-32MT/ES", code: 0x4a21 },
 };
 
+const EMPTY = Buffer.alloc(0);
+
 /** Where responses for one client go, and its 3E in-order request queue. */
 interface Channel {
   readonly send: (data: Buffer) => void;
@@ -306,6 +308,11 @@ export class PlcSimulator {
         return Buffer.alloc(0);
       }
       if (total === undefined || buf.length < total) return buf;
+      if (total === buf.length) {
+        // The usual case: the chunk is exactly one request.
+        this.submit(channel, buf);
+        return EMPTY;
+      }
       this.submit(channel, buf.subarray(0, total));
       buf = buf.subarray(total);
       if (buf.length === 0) return buf;
