@@ -7,8 +7,16 @@
 import { EventEmitter } from "node:events";
 import { type Command } from "./commands";
 import * as commands from "./commands";
+import * as commands1E from "./commands-1e";
 import { type Series } from "./devices";
-import { McConnectionError, McEndCodeError, McError, McProtocolError, McTimeoutError } from "./errors";
+import {
+  McConnectionError,
+  McEndCodeError,
+  McError,
+  McProtocolError,
+  McTimeoutError,
+  McValueError,
+} from "./errors";
 import { FairQueue } from "./fair-queue";
 import {
   FrameHead,
@@ -20,6 +28,7 @@ import {
   patchSerial,
   readFrameHead,
 } from "./frame";
+import { decodeResponse1E, encodeRequest1E } from "./frame-1e";
 import { type Transport, type TransportKind, openTransport } from "./transport";
 import { type Encoding, FieldReader, FieldWriter, type WireFormat } from "./wire";
 
@@ -226,7 +235,10 @@ export class McClient extends EventEmitter {
     p.sentAt = performance.now();
     this.deadlineTimer ??= setTimeout(this.onDeadline, this.opts.requestTimeoutMs);
     this.inFlight.set(p.serial, p);
-    this.transport!.send(frame);
+    this.transport!.send(
+      frame,
+      this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
+    );
   }
 
   /** The command's request frame with serial 0; throws what the command's encoder throws. */
@@ -235,21 +247,28 @@ export class McClient extends EventEmitter {
     if (!frame) {
       const w = new FieldWriter(this.format);
       cmd.write(w);
-      frame = encodeRequest(this.format, {
-        serial: 0,
-        route: this.route,
-        timer: this.timer,
-        command: cmd.command,
-        subcommand: cmd.subcommand,
-        data: w.toBuffer(),
-      });
+      frame = this.is1E
+        ? encodeRequest1E(this.format.encoding, {
+            command: cmd.command,
+            pc: this.route.pc,
+            timer: this.timer,
+            data: w.toBuffer(),
+          })
+        : encodeRequest(this.format, {
+            serial: 0,
+            route: this.route,
+            timer: this.timer,
+            command: cmd.command,
+            subcommand: cmd.subcommand,
+            data: w.toBuffer(),
+          });
       this.encoded.set(cmd, frame);
     }
     return frame;
   }
 
   private allocateSerial(): number {
-    if (this.opts.frame === "3E") return 0;
+    if (this.opts.frame !== "4E") return 0;
     // Skip serials still in flight (possible only after 65 535 requests with one stuck).
     do {
       this.nextSerial = (this.nextSerial + 1) & 0xffff;
@@ -258,22 +277,36 @@ export class McClient extends EventEmitter {
   }
 
   private onFrame(frame: Buffer): void {
-    const head = this.head;
+    let serial: number;
+    let endCode: number;
+    let dataOffset: number;
+    let abnormalCode: number | undefined;
     try {
-      readFrameHead(this.format, "response", frame, head);
+      if (this.is1E) {
+        const res = decodeResponse1E(this.format.encoding, frame);
+        serial = 0;
+        endCode = res.endCode;
+        dataOffset = frame.length - res.data.length;
+        abnormalCode = res.abnormalCode;
+      } else {
+        const head = readFrameHead(this.format, "response", frame, this.head);
+        serial = head.serial;
+        endCode = head.fields[0]!;
+        dataOffset = head.dataOffset;
+      }
     } catch (err) {
       this.reset(err instanceof McError ? err : new McProtocolError(String(err)));
       return;
     }
-    const p = this.inFlight.get(head.serial);
+    const p = this.inFlight.get(serial);
     if (!p) return; // a late answer to a request that already timed out (4E): ignore
-    this.inFlight.delete(head.serial);
-    const endCode = head.fields[0]!;
+    this.inFlight.delete(serial);
     if (endCode !== 0) {
-      this.finish(p, new McEndCodeError(endCode, `${this.label}: ${p.cmd.name}: `));
+      const frame1E = this.is1E ? { abnormalCode } : undefined;
+      this.finish(p, new McEndCodeError(endCode, `${this.label}: ${p.cmd.name}: `, frame1E));
     } else {
       try {
-        const r = new FieldReader(frame, this.format, head.dataOffset);
+        const r = new FieldReader(frame, this.format, dataOffset);
         const value = p.cmd.read(r);
         if (r.remaining !== 0)
           throw new McProtocolError(`${p.cmd.name}: ${r.remaining} unexpected trailing bytes`);
@@ -312,8 +345,8 @@ export class McClient extends EventEmitter {
       `${this.label}: ${p.cmd.name} timed out after ${this.opts.requestTimeoutMs} ms`,
     );
     this.finish(p, err);
-    if (this.opts.frame === "3E") {
-      // A 3E answer carries no id: a late answer would be taken for the next request's. Start over.
+    if (this.opts.frame !== "4E") {
+      // A 1E/3E answer carries no id: a late answer would be taken for the next request's. Start over.
       this.reset(err);
     } else {
       this.pump();
@@ -354,14 +387,24 @@ export class McClient extends EventEmitter {
   // Convenience wrappers over the command set.
 
   readCpuModel(): Promise<commands.CpuModel> {
-    return this.request(commands.readCpuModel());
+    return this.request(this.is1E ? commands1E.readModel1E() : commands.readCpuModel());
   }
 
   loopback(data: string): Promise<string> {
-    return this.request(commands.loopback(data));
+    return this.request(this.is1E ? commands1E.loopback1E(data) : commands.loopback(data));
   }
 
   remote(op: commands.RemoteOperation, force = false): Promise<void> {
+    if (this.is1E) {
+      if (op === "pause") {
+        return Promise.reject(new McValueError(`${this.label}: 1E frames have no remote PAUSE`));
+      }
+      return this.request(commands1E.remote1E(op));
+    }
     return this.request(commands.remoteOperation(op, force));
+  }
+
+  private get is1E(): boolean {
+    return this.opts.frame === "1E";
   }
 }
