@@ -1391,8 +1391,12 @@ function quickStart() {
   return f;
 }
 
+const SAME_ROUTES = `Examples 02 and 04 both define the /api/polling/* routes (04's page reads them): import one
+of them, or delete one copy of the REST nodes before deploying both, or Node-RED answers each route
+from whichever flow registered it first.`;
+
 function restExample() {
-  const f = new Flow("02-rest-api").tab("tab", "REST API", REST_INFO);
+  const f = new Flow("02-rest-api").tab("tab", "REST API", `${REST_INFO}\n\n${SAME_ROUTES}`);
   const p = plc(f, "Simulator 127.0.0.1:5000");
   sampleGroups(f, p, "rest", 0);
   restApi(f, 5);
@@ -1420,7 +1424,8 @@ function httpPageExample() {
   const f = new Flow("04-http-polling-page").tab(
     "tab",
     "HTTP polling page",
-    "The management page at /polling, refreshed every 2 s from the REST endpoints (which this flow\nalso defines).",
+    "The management page at /polling, refreshed every 2 s from the REST endpoints (which this flow\nalso defines).\n\n" +
+      SAME_ROUTES,
   );
   const p = plc(f, "Simulator 127.0.0.1:5000");
   sampleGroups(f, p, "page", 0);
