@@ -1220,14 +1220,26 @@ function sqliteWrite(f, key, queueId, col, row) {
   );
   ensurePartsTable(f, `${key}-table`, db, col + 1, row, f.id(`${key}-insert`));
   sqlite(f, `${key}-insert`, "insert part", db, "prepared", PARTS_INSERT, col + 2, row, [[queueId]]);
-  f.node(
-    `${key}-failed`,
-    "catch",
-    { name: "insert failed", scope: [f.id(`${key}-table`), f.id(`${key}-insert`)], uncaught: false },
+  retryAsNack(
+    f,
+    key,
+    "insert failed",
+    "database write",
+    [f.id(`${key}-table`), f.id(`${key}-insert`)],
+    queueId,
     col + 1,
     row + 1,
-    [[f.id(`${key}-report`)]],
   );
+}
+
+/**
+ * A failed write caught on the `scope` nodes goes back to the queue as a nack after 2 s (a Catch node
+ * there; Node-RED does not log an error a Catch node handles, so "say why" warns with the reason).
+ */
+function retryAsNack(f, key, catchName, what, scope, queueId, col, row) {
+  f.node(`${key}-failed`, "catch", { name: catchName, scope, uncaught: false }, col, row, [
+    [f.id(`${key}-report`)],
+  ]);
   func(
     f,
     `${key}-report`,
@@ -1235,10 +1247,10 @@ function sqliteWrite(f, key, queueId, col, row) {
     "// A caught error is not logged by Node-RED: say it here, once per attempt (one every 2 s at most).\n" +
       "const why = String((msg.error && msg.error.message) || 'unknown error').replace(/^Error: /, '');\n" +
       "node.status({ fill: 'red', shape: 'dot', text: why });\n" +
-      "node.warn(`database write failed (${why}): the record stays in the queue and is retried in 2 s`);\n" +
+      `node.warn(\`${what} failed (\${why}): it stays in the queue and is retried in 2 s\`);\n` +
       "return msg;",
-    col + 2,
-    row + 1,
+    col + 1,
+    row,
     [[f.id(`${key}-retry`)]],
   );
   f.node(
@@ -1259,8 +1271,8 @@ function sqliteWrite(f, key, queueId, col, row) {
       allowrate: false,
       outputs: 1,
     },
-    col + 3,
-    row + 1,
+    col + 2,
+    row,
     [[queueId]],
   );
 }
@@ -1447,6 +1459,116 @@ function dashboardExample() {
   const p = plc(f, "Simulator 127.0.0.1:5000");
   sampleGroups(f, p, "dash", 0);
   dashboard(f, 5);
+  return f;
+}
+
+const EX8_INFO = `A historian: FIXED groups → a disk queue that batches → InfluxDB 1.x (node-red-contrib-influxdb's
+"influxdb batch" node), every batch acknowledged only once InfluxDB took it.
+
+"to points" turns each group message into one InfluxDB point per tag (measurement "plc", tags group and
+tag, field "value"), stamped with the cycle's scheduled time (msg.polling.scheduledAt, ms): a batch
+written twice (InfluxDB took it, then the ack was lost) overwrites the same points instead of adding
+new ones. The queue (on disk, so a restart loses nothing) delivers up to 1 000 messages at a time, or
+what it has after 200 ms; "flatten" makes one list of points; the batch node writes them; a Complete
+node on it acknowledges the batch to the queue. A failed write (InfluxDB down, restarting, refusing)
+is caught and returned to the queue as a nack after 2 s: the batch is written again, never lost.
+
+Needs node-red-contrib-influxdb (Manage palette ▸ Install) and an InfluxDB 1.x on 127.0.0.1:8086 with
+a database "jsscada" (influx -execute 'CREATE DATABASE jsscada'); edit the influxdb config node for
+yours. Query: SELECT value FROM plc WHERE "group" = 'hist-fast' AND time > now() - 5m`;
+
+function historianExample() {
+  const f = new Flow("08-historian-influxdb").tab(
+    "tab",
+    "Historian: groups → disk queue → InfluxDB",
+    EX8_INFO,
+  );
+  comment(
+    f,
+    "note",
+    "FIXED groups → disk queue (batches) → InfluxDB 1.x, acknowledged per batch",
+    EX8_INFO,
+    0,
+    0,
+  );
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  const influx = f.config("influx", "influxdb", {
+    hostname: "127.0.0.1",
+    port: "8086",
+    protocol: "http",
+    database: "jsscada",
+    name: "InfluxDB 1.x 127.0.0.1:8086",
+    usetls: false,
+    tls: "",
+    influxdbVersion: "1.x",
+    url: "http://localhost:8086",
+    timeout: "10",
+    rejectUnauthorized: true,
+  });
+  fixedGroup(f, "fast", p, "hist-fast", TAGS.fast, 100, "ms", 0, 1, [[f.id("points")], []]);
+  fixedGroup(
+    f,
+    "slow",
+    p,
+    "hist-slow",
+    TAGS.slow.map((t) => ({ name: t.name, address: t.address })),
+    1,
+    "s",
+    0,
+    2,
+    [[f.id("points")], []],
+  );
+  func(
+    f,
+    "points",
+    "to points",
+    "// One point per tag, stamped with the cycle's scheduled time: a repeated write overwrites it.\n" +
+      "const time = msg.polling.scheduledAt;\nconst group = msg.polling.group;\n" +
+      "msg.payload = Object.entries(msg.payload)\n" +
+      "  .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')\n" +
+      "  .map(([tag, v]) => ({ measurement: 'plc', tags: { group, tag }, fields: { value: Number(v) }, timestamp: time }));\n" +
+      "return msg;",
+    1,
+    1,
+    [[f.id("queue")]],
+  );
+  queue(
+    f,
+    "queue",
+    "historian",
+    {
+      persistence: "disk",
+      maxInFlight: "1",
+      ackTimeout: "30",
+      batchSize: "1000",
+      batchTime: "200",
+      capacity: "100000",
+    },
+    2,
+    1,
+    [[f.id("flatten")], []],
+  );
+  func(f, "flatten", "flatten", "msg.payload = msg.payload.flat();\nreturn msg;", 3, 1, [[f.id("write")]]);
+  f.node(
+    "write",
+    "influxdb batch",
+    {
+      influxdb: influx,
+      precision: "ms",
+      retentionPolicy: "",
+      name: "write points",
+      database: "jsscada",
+      precisionV18FluxV20: "ms",
+      retentionPolicyV18Flux: "",
+      org: "",
+      bucket: "",
+    },
+    4,
+    1,
+    [],
+  );
+  complete(f, "written", "batch written", [f.id("write")], 4, 2, [[f.id("queue")]]);
+  retryAsNack(f, "write", "write failed", "InfluxDB write", [f.id("write")], f.id("queue"), 2, 3);
   return f;
 }
 
@@ -1704,6 +1826,7 @@ const EXAMPLES = {
   "05-dashboard-2": dashboardExample,
   "06-plc-handshake-queue-database": handshakeQueueExample,
   "07-store-and-forward-mqtt": mqttExample,
+  "08-historian-influxdb": historianExample,
   "09-dashboard-1": dashboard1Example,
 };
 
