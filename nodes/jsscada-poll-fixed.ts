@@ -12,7 +12,7 @@ import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
 import { registerAdminRoutes } from "./admin";
 import { commandOf, intervalFrom, tagRowsFrom } from "./commands";
 import { ErrorLog } from "./error-log";
-import { engineFor, num } from "./runtime";
+import { engineFor, num, sharedReadsFor } from "./runtime";
 import { STATUS, ThrottledStatus, refuseNode, statusForError } from "./status";
 import type { PlcNode, PollFixedNodeDef } from "./types";
 
@@ -58,6 +58,8 @@ export = function (RED: NodeAPI): void {
         format: config.payloadFormat === "array" ? "array" : "object",
         changedOnly: Boolean(config.changedOnly),
       },
+      reads: sharedReadsFor(pool),
+      shareReads: config.shareReads !== false,
     });
     try {
       engine.registerGroup(group);

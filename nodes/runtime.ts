@@ -6,6 +6,7 @@
 import type { NodeAPI } from "node-red";
 import { ReadCoalescer } from "../lib/engine/read-coalescer";
 import { Engine } from "../lib/engine/registry";
+import { SharedReads } from "../lib/engine/shared-reads";
 import { type PlcPool } from "../lib/pool/pool";
 
 const engines = new WeakMap<object, Engine>();
@@ -64,4 +65,16 @@ export function watchReaderFor(pool: PlcPool): ReadCoalescer {
     watchReaders.set(pool, reader);
   }
   return reader;
+}
+
+const sharedReads = new WeakMap<PlcPool, SharedReads>();
+
+/** One merger of FIXED group reads per PLC, so the groups due together share their requests. */
+export function sharedReadsFor(pool: PlcPool): SharedReads {
+  let reads = sharedReads.get(pool);
+  if (!reads) {
+    reads = new SharedReads(pool, pool.format);
+    sharedReads.set(pool, reads);
+  }
+  return reads;
 }

@@ -267,36 +267,66 @@ async function readAlone(plan: ReadPlan, index: number, send: Send): Promise<Tag
   }
 }
 
+/** What one request of a plan brought back: its segments, or the error it failed with. */
+export type RequestOutcome =
+  { readonly segments: Segment[]; readonly error?: undefined } | { readonly error: McError };
+
+/** Sends one request of a plan; never rejects. */
+export function runRequest(request: PlannedRead, send: Send): Promise<RequestOutcome> {
+  return request.run(send).then(
+    (segments) => ({ segments }),
+    (err: unknown) => ({ error: asMcError(err) }),
+  );
+}
+
+/**
+ * The results of tags `indexes` of `plan`, once the requests they need have answered (`outcomes` by
+ * request index; requests none of these tags need may be missing). A PLC end code on a request shared
+ * by several tags re-reads each of those tags alone, once: `alone` keeps those re-reads, so callers that
+ * resolve the tags of one plan in parts share them.
+ */
+export function resultsOf(
+  plan: ReadPlan,
+  indexes: readonly number[],
+  outcomes: readonly (RequestOutcome | undefined)[],
+  send: Send,
+  alone: Map<number, Promise<TagResult>> = new Map(),
+): Promise<TagResult[]> | TagResult[] {
+  const answers = outcomes.map((o) => (o && !o.error ? o.segments : []));
+  let retries = false;
+  const results = indexes.map((i): TagResult | Promise<TagResult> => {
+    let failed: { error: McError; shared: boolean } | undefined;
+    for (const s of plan.slices[i]!) {
+      const o = outcomes[s.request];
+      if (o?.error) {
+        failed = { error: o.error, shared: plan.requests[s.request]!.tagIndexes.length > 1 };
+        break;
+      }
+    }
+    if (!failed) return resolve(plan, i, answers);
+    const tag = plan.tags[i]!;
+    if (!(failed.error instanceof McEndCodeError && failed.shared)) {
+      return { ok: false, error: withTag(tag, failed.error) };
+    }
+    retries = true;
+    let retry = alone.get(i);
+    if (!retry) alone.set(i, (retry = readAlone(plan, i, send)));
+    return retry;
+  });
+  return retries ? Promise.all(results) : (results as TagResult[]);
+}
+
 /**
  * Runs a read plan. Requests go out together (the client serialises them where the frame type needs it).
  * A PLC end code on a request shared by several tags re-reads each of those tags alone, once, so only
  * the tags that really fail carry the error; connection and time-out errors fail the request's tags.
  */
 export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]> {
-  const outcomes = await Promise.all(
-    plan.requests.map((r) =>
-      r.run(send).then(
-        (segments) => ({ segments, error: undefined }),
-        (err: unknown) => ({ segments: [] as Segment[], error: asMcError(err) }),
-      ),
-    ),
-  );
-  const answers = outcomes.map((o) => o.segments);
-  const failure = new Map<number, { error: McError; shared: boolean }>();
-  plan.requests.forEach((r, i) => {
-    const error = outcomes[i]!.error;
-    if (!error) return;
-    for (const t of r.tagIndexes) {
-      if (!failure.has(t)) failure.set(t, { error, shared: r.tagIndexes.length > 1 });
-    }
-  });
-  if (failure.size === 0) return plan.tags.map((_, i) => resolve(plan, i, answers));
-  return Promise.all(
-    plan.tags.map((tag, i): TagResult | Promise<TagResult> => {
-      const f = failure.get(i);
-      if (!f) return resolve(plan, i, answers);
-      if (f.error instanceof McEndCodeError && f.shared) return readAlone(plan, i, send);
-      return { ok: false, error: withTag(tag, f.error) };
-    }),
+  const outcomes = await Promise.all(plan.requests.map((r) => runRequest(r, send)));
+  return resultsOf(
+    plan,
+    plan.tags.map((_, i) => i),
+    outcomes,
+    send,
   );
 }
