@@ -255,6 +255,8 @@ async function scatteredTags(): Promise<void> {
       await sim4.stop();
     }
 
+    await frame1E(mixed, mixedPlan, ours.ms);
+
     const simpleAddresses = tagTable(COMPARABLE, 1000, 7);
     const simple: Tag[] = simpleAddresses.map((a) => parseTag(a, { series: "ql" }));
     const simplePlan = planReads(simple, client.format);
@@ -279,6 +281,32 @@ async function scatteredTags(): Promise<void> {
         fmt(oursSimple.ms / theirs.ms, 3),
       );
     }
+  } finally {
+    client.close();
+    await sim.stop();
+  }
+}
+
+/**
+ * The same table over the A-compatible 1E frame (FX3U-ENET-ADP limits: 64 words per read, no random or
+ * multi-block read), against a 1E simulator: how many more requests the frame costs.
+ */
+async function frame1E(mixed: readonly Tag[], plan3E: ReadPlan, ms3E: number): Promise<void> {
+  const sim = new PlcSimulator({ frame: "1E" });
+  const client = new McClient({ host: "127.0.0.1", port: await sim.start(), frame: "1E" });
+  try {
+    const tags = mixed.map((t) => parseTag(t.address, { series: "ql", frame: "1E" }));
+    const plan = planReads(tags, client.format);
+    const r = await timeOurs(client, plan);
+    printPlan("   ours, 1E binary (FX3U-ENET-ADP limits)", r, plan);
+    console.log(
+      "   1E vs 3E: %d vs %d requests (%s×), %s vs %s ms",
+      plan.requests.length,
+      plan3E.requests.length,
+      fmt(plan.requests.length / plan3E.requests.length, 1),
+      fmt(r.ms),
+      fmt(ms3E),
+    );
   } finally {
     client.close();
     await sim.stop();

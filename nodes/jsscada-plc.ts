@@ -14,11 +14,14 @@ export = function (RED: NodeAPI): void {
   function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {
     RED.nodes.createNode(this, config);
     const series = (["ql", "iqr", "iqf"].includes(config.series) ? config.series : "ql") as Series;
+    const frame = config.frame === "1E" || config.frame === "4E" ? config.frame : "3E";
     this.tagOptions = {
       series,
       encoding: config.encoding === "ascii" ? "ascii" : "binary",
       zrHex: Boolean(config.zrHex),
-      octalXY: series === "iqf" && config.octalXY !== false,
+      // FX (the usual 1E PLC) and iQ-F number X/Y in octal; A/Q over 1E in hex (box unticked).
+      octalXY: (series === "iqf" || frame === "1E") && config.octalXY !== false,
+      frame,
     };
     const options = poolOptionsFrom(config);
     this.plcName = typeof options === "string" ? config.name || config.host || this.id : options.name;

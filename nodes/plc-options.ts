@@ -23,7 +23,7 @@ export function poolOptionsFrom(config: PlcNodeDef): PoolOptions | string {
       host,
       port,
       transport: config.transport === "udp" ? "udp" : "tcp",
-      frame: config.frame === "4E" ? "4E" : "3E",
+      frame: config.frame === "4E" || config.frame === "1E" ? config.frame : "3E",
       encoding: config.encoding === "ascii" ? "ascii" : "binary",
       series: (["ql", "iqr", "iqf"].includes(config.series) ? config.series : "ql") as Series,
       zrHex: Boolean(config.zrHex),

@@ -8,7 +8,7 @@ export interface PlcNodeDef extends NodeDef {
   host: string;
   port: string;
   transport: "tcp" | "udp";
-  frame: "3E" | "4E";
+  frame: "1E" | "3E" | "4E";
   encoding: "binary" | "ascii";
   series: "ql" | "iqr" | "iqf";
   zrHex: boolean;

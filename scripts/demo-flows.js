@@ -917,7 +917,11 @@ function quickStart() {
       "second.\n\nThe FIXED group reads its 4 tags every second and sends {counter, sine, walk, toggle} on\n" +
       "output 1. The inject nodes send it commands (msg.topic): stop, start, trigger (one poll now) and\n" +
       'interval (msg.payload "250ms"). Replies come out of output 2.\n\n' +
-      "To use a real PLC, open the PLC node: host, port and the frame/encoding set in its Ethernet settings.",
+      "To use a real PLC, open the PLC node: host, port and the frame/encoding set in its Ethernet settings.\n\n" +
+      "An FX3U/FX3G with FX3U-ENET(-L) or FX3U-ENET-ADP, or an A-series module, speaks only the 1E frame:\n" +
+      "choose 1E in the PLC node (X/Y numbers in octal, as the FX tools show them). To try it without\n" +
+      "hardware, start the simulator as an FX would answer:\n\n    npx jsscada-mc sim --generators --frame 1e\n\n" +
+      "and set the PLC node to 1E; this flow then polls the same tags over 1E frames.",
     0,
     0,
   );

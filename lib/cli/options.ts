@@ -27,6 +27,7 @@ export const COMMON_OPTIONS = {
   udp: { type: "boolean" },
   series: { type: "string" },
   "zr-hex": { type: "boolean" },
+  "octal-xy": { type: "boolean" },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
@@ -81,6 +82,8 @@ export interface Connection {
   readonly transport: TransportKind;
   readonly series: Series;
   readonly zrHex: boolean;
+  /** X/Y numbers in octal (FX over 1E, iQ-F). */
+  readonly octalXY: boolean;
   readonly timeoutMs: number;
 }
 
@@ -112,8 +115,8 @@ function pick<T extends string>(values: RawValues, a: T, b: T, fallback: T): T {
 
 export function connectionOf(values: RawValues, defaultPort: number, minPort = 1): Connection {
   const frameText = (str(values, "frame") ?? "3e").toUpperCase();
-  if (frameText !== "3E" && frameText !== "4E") {
-    throw new UsageError(`--frame must be 3e or 4e, got "${str(values, "frame")}"`);
+  if (frameText !== "1E" && frameText !== "3E" && frameText !== "4E") {
+    throw new UsageError(`--frame must be 1e, 3e or 4e, got "${str(values, "frame")}"`);
   }
   const series = (str(values, "series") ?? "ql").toLowerCase();
   if (series !== "ql" && series !== "iqr" && series !== "iqf") {
@@ -127,6 +130,8 @@ export function connectionOf(values: RawValues, defaultPort: number, minPort = 1
     transport: pick<TransportKind>(values, "tcp", "udp", "tcp"),
     series,
     zrHex: values["zr-hex"] === true,
+    // iQ-F numbers X/Y in octal, as docs/CLI.md says; FX over 1E asks for it with --octal-xy.
+    octalXY: values["octal-xy"] === true || series === "iqf",
     timeoutMs: intOption(values, "timeout", 3000, 1, 600_000),
   };
 }

@@ -32,18 +32,19 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 const CONNECTION_HELP = `Connection options:
   --host HOST         PLC address (default 127.0.0.1)
   --port N            PLC port (default 5000)
-  --frame 3e|4e       frame type (default 3e)
+  --frame 1e|3e|4e    frame type (default 3e; 1e = A-compatible 1E for FX3/A-series Ethernet modules)
   --binary | --ascii  data code (default binary)
   --tcp | --udp       transport (default tcp)
   --series ql|iqr|iqf CPU series: ql = Q/L, iqr = iQ-R (4-byte device numbers), iqf = iQ-F (default ql)
   --zr-hex            ZR device numbers in hex (default decimal)
+  --octal-xy          X/Y numbers in octal, as FX and iQ-F tools show them (default hex)
   --timeout MS        connect and request time-out (default 3000)
   -h, --help          this help`;
 
 const HELP: Record<string, string> = {
   main: `Usage: jsscada-mc <command> [options]
 
-Talks to Mitsubishi MELSEC PLCs over the MC protocol (SLMP 3E/4E, binary or ASCII, TCP or UDP).
+Talks to Mitsubishi MELSEC PLCs over the MC protocol (1E, SLMP 3E/4E, binary or ASCII, TCP or UDP).
 
 Commands:
   read ADDRESS...          read tags and print their values as JSON
@@ -72,7 +73,8 @@ Example: jsscada-mc write D100 123 D200:float32 1.5 M0 true D300:string(8) hello
 ${CONNECTION_HELP}`,
   info: `Usage: jsscada-mc info [options]
 
-Reads the CPU model (command 0101) and runs a loopback test (0619), printing the round-trip time.
+Reads the CPU model (command 0101; 1E: 15) and runs a loopback test (0619; 1E: 16), printing the
+round-trip time.
 
 ${CONNECTION_HELP}`,
   sim: `Usage: jsscada-mc sim [options]
@@ -163,7 +165,15 @@ async function withClient<T>(c: Connection, use: (client: McClient) => Promise<T
 }
 
 function tagsOf(addresses: readonly string[], c: Connection): Tag[] {
-  return addresses.map((a) => parseTag(a, { series: c.series, encoding: c.encoding, zrHex: c.zrHex }));
+  return addresses.map((a) =>
+    parseTag(a, {
+      series: c.series,
+      encoding: c.encoding,
+      zrHex: c.zrHex,
+      octalXY: c.octalXY,
+      frame: c.frame,
+    }),
+  );
 }
 
 /** JSON with bigints written as plain integers (JSON numbers have no size limit; JS ones do). */
@@ -242,7 +252,12 @@ async function write(args: readonly string[], io: CliIo): Promise<number> {
     const [tag] = tagsOf([positionals[i]!], c);
     items.push({ tag: tag!, value: parseValue(positionals[i + 1]!, tag) });
   }
-  const commands = planWrites(items, { encoding: c.encoding, series: c.series, zrHex: c.zrHex });
+  const commands = planWrites(items, {
+    encoding: c.encoding,
+    series: c.series,
+    zrHex: c.zrHex,
+    frame: c.frame,
+  });
   await withClient(c, async (client) => {
     // One after another: a failure stops the rest instead of leaving an unknown subset written.
     for (const cmd of commands) await client.request(cmd);

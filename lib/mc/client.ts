@@ -7,8 +7,16 @@
 import { EventEmitter } from "node:events";
 import { type Command } from "./commands";
 import * as commands from "./commands";
+import * as commands1E from "./commands-1e";
 import { type Series } from "./devices";
-import { McConnectionError, McEndCodeError, McError, McProtocolError, McTimeoutError } from "./errors";
+import {
+  McConnectionError,
+  McEndCodeError,
+  McError,
+  McProtocolError,
+  McTimeoutError,
+  McValueError,
+} from "./errors";
 import { FairQueue } from "./fair-queue";
 import {
   type FrameFormat,
@@ -18,6 +26,7 @@ import {
   decodeResponse,
   encodeRequest,
 } from "./frame";
+import { decodeResponse1E, encodeRequest1E } from "./frame-1e";
 import { type Transport, type TransportKind, openTransport } from "./transport";
 import { type Encoding, FieldReader, FieldWriter, type WireFormat } from "./wire";
 
@@ -192,14 +201,21 @@ export class McClient extends EventEmitter {
         const w = new FieldWriter(this.format);
         p.cmd.write(w);
         p.serial = this.allocateSerial();
-        frame = encodeRequest(this.format, {
-          serial: p.serial,
-          route: this.route,
-          timer: this.timer,
-          command: p.cmd.command,
-          subcommand: p.cmd.subcommand,
-          data: w.toBuffer(),
-        });
+        frame = this.is1E
+          ? encodeRequest1E(this.format.encoding, {
+              command: p.cmd.command,
+              pc: this.route.pc,
+              timer: this.timer,
+              data: w.toBuffer(),
+            })
+          : encodeRequest(this.format, {
+              serial: p.serial,
+              route: this.route,
+              timer: this.timer,
+              command: p.cmd.command,
+              subcommand: p.cmd.subcommand,
+              data: w.toBuffer(),
+            });
       } catch (err) {
         this.finish(p, err instanceof McError ? err : new McProtocolError(String(err)));
         continue;
@@ -207,12 +223,15 @@ export class McClient extends EventEmitter {
       p.sentAt = performance.now();
       p.timer = setTimeout(() => this.onTimeout(p), this.opts.requestTimeoutMs);
       this.inFlight.set(p.serial, p);
-      this.transport!.send(frame);
+      this.transport!.send(
+        frame,
+        this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
+      );
     }
   }
 
   private allocateSerial(): number {
-    if (this.opts.frame === "3E") return 0;
+    if (this.opts.frame !== "4E") return 0;
     // Skip serials still in flight (possible only after 65 535 requests with one stuck).
     do {
       this.nextSerial = (this.nextSerial + 1) & 0xffff;
@@ -221,9 +240,11 @@ export class McClient extends EventEmitter {
   }
 
   private onFrame(frame: Buffer): void {
-    let res;
+    let res: { serial: number; endCode: number; data: Buffer; abnormalCode?: number };
     try {
-      res = decodeResponse(this.format, frame);
+      res = this.is1E
+        ? { serial: 0, ...decodeResponse1E(this.format.encoding, frame) }
+        : decodeResponse(this.format, frame);
     } catch (err) {
       this.reset(err instanceof McError ? err : new McProtocolError(String(err)));
       return;
@@ -232,7 +253,8 @@ export class McClient extends EventEmitter {
     if (!p) return; // a late answer to a request that already timed out (4E): ignore
     this.inFlight.delete(res.serial);
     if (res.endCode !== 0) {
-      this.finish(p, new McEndCodeError(res.endCode, `${this.label}: ${p.cmd.name}: `));
+      const frame1E = this.is1E ? { abnormalCode: res.abnormalCode } : undefined;
+      this.finish(p, new McEndCodeError(res.endCode, `${this.label}: ${p.cmd.name}: `, frame1E));
     } else {
       try {
         const r = new FieldReader(res.data, this.format);
@@ -257,8 +279,8 @@ export class McClient extends EventEmitter {
       `${this.label}: ${p.cmd.name} timed out after ${this.opts.requestTimeoutMs} ms`,
     );
     this.finish(p, err);
-    if (this.opts.frame === "3E") {
-      // A 3E answer carries no id: a late answer would be taken for the next request's. Start over.
+    if (this.opts.frame !== "4E") {
+      // A 1E/3E answer carries no id: a late answer would be taken for the next request's. Start over.
       this.reset(err);
     } else {
       this.pump();
@@ -298,14 +320,24 @@ export class McClient extends EventEmitter {
   // Convenience wrappers over the command set.
 
   readCpuModel(): Promise<commands.CpuModel> {
-    return this.request(commands.readCpuModel());
+    return this.request(this.is1E ? commands1E.readModel1E() : commands.readCpuModel());
   }
 
   loopback(data: string): Promise<string> {
-    return this.request(commands.loopback(data));
+    return this.request(this.is1E ? commands1E.loopback1E(data) : commands.loopback(data));
   }
 
   remote(op: commands.RemoteOperation, force = false): Promise<void> {
+    if (this.is1E) {
+      if (op === "pause") {
+        return Promise.reject(new McValueError(`${this.label}: 1E frames have no remote PAUSE`));
+      }
+      return this.request(commands1E.remote1E(op));
+    }
     return this.request(commands.remoteOperation(op, force));
+  }
+
+  private get is1E(): boolean {
+    return this.opts.frame === "1E";
   }
 }

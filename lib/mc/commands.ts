@@ -11,6 +11,8 @@ export interface Command<T> {
   readonly subcommand: number;
   write(w: FieldWriter): void;
   read(r: FieldReader): T;
+  /** 1E commands only: response data bytes on normal completion (1E responses carry no length). */
+  readonly responseBytes1E?: number;
 }
 
 export const CMD = {
@@ -223,7 +225,11 @@ export function readCpuModel(): Command<CpuModel> {
     subcommand: 0,
     write: () => undefined,
     read: (r) => {
-      const model = r.raw(16).toString("latin1").trimEnd();
+      // CPUs pad the 16 characters with spaces, some with NULs: trim either.
+      const model = r
+        .raw(16)
+        .toString("latin1")
+        .replace(/[\s\0]+$/, "");
       return { model, modelCode: r.u16() };
     },
   };

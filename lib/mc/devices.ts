@@ -41,6 +41,7 @@ export const DEVICES: readonly Device[] = [
   dev("M", "bit", 0x90, "M*", "dec", 8192),
   dev("L", "bit", 0x92, "L*", "dec", 8192),
   dev("F", "bit", 0x93, "F*", "dec", 2048),
+  dev("S", "bit", 0x98, "S*", "dec", 8192),
   dev("V", "bit", 0x94, "V*", "dec", 2048),
   dev("B", "bit", 0xa0, "B*", "hex", 8192),
   dev("D", "word", 0xa8, "D*", "dec", 12288),

@@ -38,15 +38,24 @@ export class McConnectionError extends McError {
   }
 }
 
+/** What a 1E end code comes with: the abnormal code that follows end code 5BH. */
+export interface EndCode1E {
+  readonly abnormalCode?: number;
+}
+
 /** The PLC answered with a non-zero end code. */
 export class McEndCodeError extends McError {
   readonly endCode: number;
   readonly meaning: string;
-  constructor(endCode: number, context = "") {
-    const meaning = endCodeMeaning(endCode);
-    super("MC_END_CODE", `${context}PLC end code ${hex4(endCode)}: ${meaning}`);
+  /** Set when the code came in a 1E frame (1-byte end codes with their own table). */
+  readonly frame1E?: EndCode1E;
+  constructor(endCode: number, context = "", frame1E?: EndCode1E) {
+    const meaning = frame1E ? endCode1EMeaning(endCode, frame1E.abnormalCode) : endCodeMeaning(endCode);
+    const code = frame1E ? `${hex2(endCode)}H (1E)` : hex4(endCode);
+    super("MC_END_CODE", `${context}PLC end code ${code}: ${meaning}`);
     this.endCode = endCode;
     this.meaning = meaning;
+    if (frame1E) this.frame1E = frame1E;
   }
 }
 
@@ -107,6 +116,37 @@ const END_CODES: Record<number, string> = {
   0x4030: "device or path not allowed",
   0x4031: "start address or range outside the configured device range",
 };
+
+function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, "0");
+}
+
+/** 1E end codes: FX3U-ENET(-ADP) §9.3.2 / §11.4.2 and the E71 manual (docs/PROTOCOL.md). */
+const END_CODES_1E: Record<number, string> = {
+  0x50: "command not supported by this module (FX: only 00–05H and 13–16H)",
+  0x54: "ASCII data that cannot be converted to binary",
+  0x55: "write refused: the CPU is in RUN and online change is disabled",
+  0x56: "device designation incorrect",
+  0x57: "point count over the command's limit, past the device range, or data not matching the count",
+  0x58: "head device out of range, word device in a bit command, or bit-device head not a multiple of 16",
+  0x5b: "the CPU cannot process the request",
+  0x60: "the CPU did not answer within the monitoring timer",
+};
+
+/** Abnormal codes after end code 5BH (10H from the manuals; 11H/12H/21H by analogy with 1C). */
+const ABNORMAL_CODES_1E: Record<number, string> = {
+  0x10: "PC No. error",
+  0x11: "mode error",
+  0x12: "special function module designation error",
+  0x21: "module bus error",
+};
+
+export function endCode1EMeaning(code: number, abnormalCode?: number): string {
+  const meaning = END_CODES_1E[code] ?? "unknown 1E end code";
+  if (code !== 0x5b || abnormalCode === undefined) return meaning;
+  const abnormal = ABNORMAL_CODES_1E[abnormalCode] ?? "unknown abnormal code";
+  return `${meaning}: abnormal code ${hex2(abnormalCode)}H, ${abnormal}`;
+}
 
 export function endCodeMeaning(code: number): string {
   const known = END_CODES[code];

@@ -5,7 +5,8 @@
 import { McProtocolError } from "./errors";
 import { type Encoding } from "./wire";
 
-export type FrameType = "3E" | "4E";
+/** 1E frames have their own codec (frame-1e.ts); this module frames 3E and 4E. */
+export type FrameType = "1E" | "3E" | "4E";
 
 export interface FrameFormat {
   readonly frame: FrameType;
@@ -43,10 +44,15 @@ export interface ResponseFrame {
 
 type Side = "request" | "response";
 
-const SUBHEADER = {
+const SUBHEADER_3E_4E = {
   request: { "3E": 0x5000, "4E": 0x5400 },
   response: { "3E": 0xd000, "4E": 0xd400 },
 } as const;
+
+function subheaderOf(side: Side, frame: FrameType): number {
+  if (frame === "1E") throw new McProtocolError("1E frames are encoded by frame-1e.ts");
+  return SUBHEADER_3E_4E[side][frame];
+}
 
 /** Bytes (binary) or characters (ASCII) before the length-counted part, length field included. */
 export function headerLength(fmt: FrameFormat): number {
@@ -71,7 +77,7 @@ function encode(
   data: Buffer,
 ): Buffer {
   // fields: the 2-byte values after the length (timer, command, subcommand) or (end code).
-  const sub = SUBHEADER[side][fmt.frame];
+  const sub = subheaderOf(side, fmt.frame);
   if (fmt.encoding === "binary") {
     const head = headerLength(fmt);
     const out = Buffer.allocUnsafe(head + fields.length * 2 + data.length);
@@ -155,7 +161,7 @@ function decode(fmt: FrameFormat, side: Side, frame: Buffer, fieldCount: number)
   const ascii = fmt.encoding === "ascii";
   const r = new HeaderReader(frame, ascii);
   const sub = r.u16(true);
-  const expected = SUBHEADER[side][fmt.frame];
+  const expected = subheaderOf(side, fmt.frame);
   if (sub !== expected) {
     throw new McProtocolError(`unexpected subheader ${hex(sub, 4)} (expected ${hex(expected, 4)})`);
   }
@@ -197,7 +203,7 @@ export function decodeResponse(fmt: FrameFormat, frame: Buffer): ResponseFrame {
  */
 export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number | undefined {
   const ascii = fmt.encoding === "ascii";
-  const expected = SUBHEADER[side][fmt.frame];
+  const expected = subheaderOf(side, fmt.frame);
   const subLen = ascii ? 4 : 2;
   const have = Math.min(buf.length, subLen);
   const want = ascii

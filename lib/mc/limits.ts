@@ -30,3 +30,25 @@ export function limitsFor(format: WireFormat): RequestLimits {
     multiBlockBlocks: 120,
   };
 }
+
+/**
+ * 1E per-request limits. These are the FX3U-ENET(-ADP)'s, the smallest of the 1E targets (Q/L E71
+ * modules take 256 words), so one set serves every 1E PLC. Source: FX3U-ENET-ADP manual §7.4 command
+ * table (docs/PROTOCOL.md). 1E has no random read and no multi-block read.
+ */
+export const LIMITS_1E = {
+  /** 01 on a word device, 03 on a word device: words. */
+  wordDeviceWords: 64,
+  /** 01 on a bit device: 16-point words (512 points). */
+  bitDeviceWords: 32,
+  /** 00 batch read in bit units: points. */
+  readBits: 256,
+  /** 02 batch write in bit units: points. */
+  writeBits: 160,
+  /** 03 on a bit device: 16-point words (160 points). */
+  writeBitDeviceWords: 10,
+  /** 05 test in word units: points (a word each). */
+  testWords: 10,
+  /** 04 test in bit units: points. */
+  testBits: 80,
+} as const;

@@ -24,7 +24,7 @@ export interface WriteItem {
 }
 
 /** A contiguous run of values on one device (word devices: words; bit devices: points). */
-interface Run {
+export interface Run {
   readonly device: Device;
   readonly start: number;
   readonly values: (number | boolean)[];
@@ -37,7 +37,7 @@ interface Run {
  */
 const RANDOM_RUN_MAX = 8;
 
-function runsOf(items: readonly WriteItem[]): Run[] {
+export function runsOf(items: readonly WriteItem[]): Run[] {
   const encoded = items.map(({ tag, value }) => {
     const e = encodeTag(tag, value);
     const values = e.unit === "word" ? e.words : e.bits;
@@ -61,7 +61,7 @@ function runsOf(items: readonly WriteItem[]): Run[] {
   return runs;
 }
 
-function chunks<T>(list: readonly T[], size: number): T[][] {
+export function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;

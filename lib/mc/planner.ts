@@ -3,14 +3,29 @@
  * and hands back one result per tag. Strategy and lower bound: docs/PLANNER.md.
  */
 import { batchReadWords, multiBlockRead, randomRead, type Command } from "./commands";
+import { batchReadWords1E, require1ECode } from "./commands-1e";
 import { McAddressError, McEndCodeError, McError, McValueError } from "./errors";
 import { limitsFor } from "./limits";
+import { pack1E, planWrites1E } from "./plan-1e";
 import { type Layout, lowerBound, mergePieces, packReads, type Piece, wordsOf } from "./plan-pack";
+import { planWrites as planWrites3E, type WriteItem } from "./plan-write";
 import { type Tag } from "./tags";
 import { decodeBits, decodeTag, type TagValue } from "./values";
 import { type DeviceRef, type WireFormat } from "./wire";
 
-export { planWrites, type WriteItem } from "./plan-write";
+export { type WriteItem } from "./plan-write";
+
+/**
+ * Plans the commands that write `items` (1E: batch and test writes; 3E/4E: 1401 and 1402). Throws
+ * McValueError for values that do not fit and for overlapping items. Writes are not atomic across commands.
+ */
+export function planWrites(items: readonly WriteItem[], format: WireFormat): Command<void>[] {
+  checkSeries(
+    items.map((i) => i.tag),
+    format,
+  );
+  return format.frame === "1E" ? planWrites1E(items) : planWrites3E(items, format);
+}
 
 export interface PlanOptions {
   /**
@@ -46,7 +61,7 @@ export interface ReadPlan {
   readonly format: WireFormat;
   readonly tags: readonly Tag[];
   readonly requests: readonly PlannedRead[];
-  /** No plan using 0401/0403/0406 within the same limits needs fewer requests (docs/PLANNER.md). */
+  /** No plan using 0401/0403/0406 (1E: 01) within the same limits needs fewer requests (docs/PLANNER.md). */
   readonly lowerBound: number;
   /** Words requested in total, gaps included (bit devices counted in 16-point words). */
   readonly wordsRead: number;
@@ -83,6 +98,13 @@ function refOf(device: Piece["device"], wordIndex: number): DeviceRef {
 
 function checkSeries(tags: readonly Tag[], format: WireFormat): void {
   for (const t of tags) {
+    if (format.frame === "1E") {
+      try {
+        require1ECode(t.ref.device);
+      } catch (err) {
+        throw new McAddressError(`"${t.address}": ${(err as Error).message}`);
+      }
+    }
     if (t.ref.device.iqrOnly && format.series !== "iqr") {
       throw new McAddressError(`"${t.address}": device ${t.ref.device.name} needs series "iqr"`);
     }
@@ -92,7 +114,8 @@ function checkSeries(tags: readonly Tag[], format: WireFormat): void {
 function blockRequest(format: WireFormat, blocks: Piece[]): Omit<PlannedRead, "tagIndexes"> {
   if (blocks.length === 1) {
     const [b] = blocks as [Piece];
-    const command = batchReadWords(format, refOf(b.device, b.start), b.len);
+    const ref = refOf(b.device, b.start);
+    const command = format.frame === "1E" ? batchReadWords1E(ref, b.len) : batchReadWords(format, ref, b.len);
     return {
       command,
       blocks,
@@ -183,8 +206,16 @@ export function planReads(tags: readonly Tag[], format: WireFormat, options: Pla
   const limits = limitsFor(format);
   const needs = tags.map(pieceOf);
   const islands = mergePieces(needs, 0);
-  const bound = lowerBound(islands, limits);
-  const layout: Layout = packReads(islands, limits, maxGap, bound);
+  let bound: number;
+  let layout: Layout;
+  if (format.frame === "1E") {
+    // One batch read per request: the greedy cover is optimal, so its count is the bound (plan-1e.ts).
+    layout = { blockRequests: pack1E(islands).map((p) => [p]), randomRequests: [] };
+    bound = layout.blockRequests.length;
+  } else {
+    bound = lowerBound(islands, limits);
+    layout = packReads(islands, limits, maxGap, bound);
+  }
   const built = [
     ...layout.blockRequests.map((bs) => blockRequest(format, bs)),
     ...layout.randomRequests.map((ps) => randomRequest(format, ps)),
@@ -219,7 +250,8 @@ function asMcError(err: unknown): McError {
 }
 
 function withTag(tag: Tag, err: McError): McError {
-  if (err instanceof McEndCodeError) return new McEndCodeError(err.endCode, `"${tag.address}": `);
+  if (err instanceof McEndCodeError)
+    return new McEndCodeError(err.endCode, `"${tag.address}": `, err.frame1E);
   return err;
 }
 

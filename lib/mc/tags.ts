@@ -12,7 +12,9 @@ import {
   maxDeviceNumber,
   notationOf,
 } from "./devices";
+import { code1E, DEVICE_NAMES_1E } from "./devices-1e";
 import { McAddressError } from "./errors";
+import { type FrameType } from "./frame";
 import { type DeviceRef, type Encoding } from "./wire";
 
 export type ValueType =
@@ -25,8 +27,10 @@ export interface TagOptions {
   readonly encoding?: Encoding;
   /** ZR numbers in hex (see MC-PROTOCOL.md: disputed, decimal by default). */
   readonly zrHex?: boolean;
-  /** iQ-F: X and Y numbers are octal, as GX Works3 shows them for FX5. */
+  /** iQ-F and FX over 1E: X and Y numbers are octal, as the engineering tools show them. */
   readonly octalXY?: boolean;
+  /** "1E" allows only the devices a 1E frame can reach (devices-1e.ts). */
+  readonly frame?: FrameType;
 }
 
 export interface Tag {
@@ -185,6 +189,9 @@ export function parseTag(text: string, options: TagOptions): Tag {
   const [device, digits] = findDevice(m[1]!, input, options);
   if (device.iqrOnly && options.series !== "iqr") {
     fail(`device ${device.name} exists only on iQ-R (series "iqr"), not series "${options.series}"`, input);
+  }
+  if (options.frame === "1E" && code1E(device) === undefined) {
+    fail(`device ${device.name} cannot be reached with 1E frames (1E: ${DEVICE_NAMES_1E.join(" ")})`, input);
   }
   const notation = numberNotation(device, options);
   const number = parseNumber(device, digits, notation, input);

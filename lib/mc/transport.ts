@@ -6,6 +6,7 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { McConnectionError, McError, McProtocolError, McTimeoutError } from "./errors";
 import { type FrameFormat, FrameSplitter, frameLength } from "./frame";
+import { type Expected1E, ResponseSplitter1E, responseLength1E } from "./frame-1e";
 
 export type TransportKind = "tcp" | "udp";
 
@@ -17,7 +18,8 @@ export interface TransportEvents {
 }
 
 export interface Transport {
-  send(frame: Buffer): void;
+  /** `expected`: 1E only, the response this request gets (1E responses carry no length field). */
+  send(frame: Buffer, expected?: Expected1E): void;
   close(): void;
 }
 
@@ -52,7 +54,8 @@ function connectError(err: NodeJS.ErrnoException, label: string): McError {
 function openTcp(opts: TransportOptions, events: TransportEvents): Promise<Transport> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: opts.host, port: opts.port });
-    const splitter = new FrameSplitter(opts.format, "response");
+    const splitter1E = opts.format.frame === "1E" ? new ResponseSplitter1E(opts.format.encoding) : undefined;
+    const splitter = splitter1E ?? new FrameSplitter(opts.format, "response");
     let open = false;
     let ended = false;
     // Our own close must not be reported as a failure, and a failure is reported once.
@@ -95,8 +98,10 @@ function openTcp(opts: TransportOptions, events: TransportEvents): Promise<Trans
       clearTimeout(timer);
       open = true;
       resolve({
-        send: (frame) => {
-          if (!ended) socket.write(frame);
+        send: (frame, expected) => {
+          if (ended) return;
+          if (expected) splitter1E?.expect(expected);
+          socket.write(frame);
         },
         close: () => {
           ended = true;
@@ -114,6 +119,7 @@ function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Trans
     const socket = dgram.createSocket(family);
     let open = false;
     let ended = false;
+    let expected1E: Expected1E | undefined;
     const end = (error: McError): void => {
       if (ended) return;
       ended = true;
@@ -141,7 +147,12 @@ function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Trans
       // A datagram that is not exactly one frame is dropped, not fatal: UDP has no stream to desync,
       // and the waiting request times out (or, on 4E, a later good answer still matches).
       try {
-        if (frameLength(opts.format, "response", msg) === msg.length) events.onFrame(msg);
+        if (opts.format.frame === "1E") {
+          if (expected1E && responseLength1E(opts.format.encoding, expected1E, msg) === msg.length) {
+            expected1E = undefined;
+            events.onFrame(msg);
+          }
+        } else if (frameLength(opts.format, "response", msg) === msg.length) events.onFrame(msg);
       } catch {
         // garbage datagram: ignored
       }
@@ -151,8 +162,10 @@ function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Trans
       clearTimeout(timer);
       open = true;
       resolve({
-        send: (frame) => {
-          if (!ended) socket.send(frame);
+        send: (frame, expected) => {
+          if (ended) return;
+          if (expected) expected1E = expected;
+          socket.send(frame);
         },
         close: () => {
           if (ended) return;

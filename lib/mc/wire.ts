@@ -5,6 +5,7 @@
  */
 import { type Device, type Series, asciiCodeIQR, deviceByAscii, deviceByCode, notationOf } from "./devices";
 import { McAddressError, McProtocolError } from "./errors";
+import { type FrameType } from "./frame";
 
 export type Encoding = "binary" | "ascii";
 
@@ -14,6 +15,8 @@ export interface WireFormat {
   readonly series: Series;
   /** ZR numbers in hex in ASCII frames (default decimal). */
   readonly zrHex?: boolean;
+  /** "1E" switches commands, limits and planning to the A-compatible 1E frame; default 3E/4E. */
+  readonly frame?: FrameType;
 }
 
 /** One device point: the device and its plain integer number (X1F is 31 whatever the notation). */

@@ -96,7 +96,12 @@ export class PlcPool extends EventEmitter {
 
   get format(): WireFormat {
     const c = this.options.client;
-    return { encoding: c.encoding ?? "binary", series: c.series ?? "ql", zrHex: c.zrHex ?? false };
+    return {
+      encoding: c.encoding ?? "binary",
+      series: c.series ?? "ql",
+      zrHex: c.zrHex ?? false,
+      frame: c.frame ?? "3E",
+    };
   }
 
   get userCount(): number {

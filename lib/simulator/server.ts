@@ -6,7 +6,8 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { type Series } from "../mc/devices";
 import { hex4 } from "../mc/errors";
-import { type FrameFormat, type FrameType, encodeResponse, frameLength } from "../mc/frame";
+import { type FrameFormat, type FrameType, LOCAL_ROUTE, encodeResponse, frameLength } from "../mc/frame";
+import { decodeRequest1E, requestLength1E } from "../mc/frame-1e";
 import { type Encoding } from "../mc/wire";
 import { type FailPredicate, Faults } from "./faults";
 import { type GeneratorSpec, Generators } from "./generators";
@@ -17,6 +18,7 @@ import {
   errorResponse,
   handleRequest,
 } from "./handler";
+import { handleFrame1E } from "./handler-1e";
 import { DeviceMemory } from "./memory";
 
 export interface SimulatorOptions {
@@ -36,7 +38,7 @@ export interface SimulatorOptions {
   /** Processing time per request; real CPUs answer in 3–7 ms. Default 0. */
   readonly latencyMs?: number;
   readonly jitterMs?: number;
-  /** Answer to 0101 (read CPU model); defaults per series. */
+  /** Answer to 0101 (read CPU model); defaults per series. 1E answers modelCode's low byte (default F3H, FX3U). */
   readonly model?: string;
   readonly modelCode?: number;
   /** Share one memory between several simulator ports. */
@@ -52,7 +54,7 @@ export interface SimulatorStats {
   requests: number;
   /** Responses sent (garbage replacements included). */
   responses: number;
-  /** Requests per command, keyed by the command as 4 hex digits ("0401"). */
+  /** Requests per command, keyed by the command as 4 hex digits ("0401"; 1E: 2 digits, "01"). */
   byCommand: Record<string, number>;
   connectionsAccepted: number;
   connectionsRefused: number;
@@ -123,7 +125,7 @@ export class PlcSimulator {
       series,
       zrHex: options.zrHex ?? false,
       model: options.model ?? DEFAULT_MODEL[series].model,
-      modelCode: options.modelCode ?? DEFAULT_MODEL[series].code,
+      modelCode: options.modelCode ?? (this.format.frame === "1E" ? 0xf3 : DEFAULT_MODEL[series].code),
       onlineChangeDisabled: options.onlineChangeDisabled ?? false,
       cpuState: options.cpuState ?? "run",
     };
@@ -299,7 +301,7 @@ export class PlcSimulator {
     for (;;) {
       let total: number | undefined;
       try {
-        total = frameLength(this.format, "request", buf);
+        total = this.requestLength(buf);
       } catch {
         // A real PLC drops what it cannot frame (an ASCII frame on a binary port, noise) without answering.
         this.stats.discardedBytes += buf.length;
@@ -312,11 +314,18 @@ export class PlcSimulator {
     }
   }
 
+  /** 1E requests carry no length: it follows from their command and point count. */
+  private requestLength(buf: Buffer): number | undefined {
+    return this.format.frame === "1E"
+      ? requestLength1E(this.format.encoding, buf)
+      : frameLength(this.format, "request", buf);
+  }
+
   private onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (!this.running || this.refusing) return;
     let total: number | undefined;
     try {
-      total = frameLength(this.format, "request", msg);
+      total = this.requestLength(msg);
     } catch {
       total = undefined;
     }
@@ -381,6 +390,10 @@ export class PlcSimulator {
 
   private respond(channel: Channel, frame: Buffer): void {
     if (channel.closed || !this.running) return;
+    if (this.format.frame === "1E") {
+      this.respond1E(channel, frame);
+      return;
+    }
     const req = decodeRequestSafe(this.format, frame);
     if (!req) {
       this.stats.discardedBytes += frame.length;
@@ -396,6 +409,35 @@ export class PlcSimulator {
         ? handleRequest(this.ctx, this.format, req)
         : errorResponse(this.format, req, forced);
     const data = this.faults.maybeGarbage(encodeResponse(this.format, response));
+    if (this.paused) this.held.push({ channel, data });
+    else this.deliver(channel, data);
+  }
+
+  private respond1E(channel: Channel, frame: Buffer): void {
+    let request;
+    try {
+      request = decodeRequest1E(this.format.encoding, frame);
+    } catch {
+      this.stats.discardedBytes += frame.length;
+      return;
+    }
+    const { command, pc, timer, data: requestData } = request;
+    this.stats.requests++;
+    const key = command.toString(16).toUpperCase().padStart(2, "0");
+    this.stats.byCommand[key] = (this.stats.byCommand[key] ?? 0) + 1;
+    if (this.faults.stalled) return;
+    // Fault predicates see the 1E command with PC No. as the route's, and subcommand 0.
+    const forced = this.faults.forcedEndCode({
+      serial: 0,
+      route: { ...LOCAL_ROUTE, pc },
+      timer,
+      command,
+      subcommand: 0,
+      data: requestData,
+    });
+    const response = handleFrame1E(this.ctx, this.format.encoding, frame, forced);
+    if (!response) return;
+    const data = this.faults.maybeGarbage(response);
     if (this.paused) this.held.push({ channel, data });
     else this.deliver(channel, data);
   }

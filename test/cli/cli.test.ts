@@ -162,7 +162,7 @@ describe("jsscada-mc CLI against the simulator", () => {
     it("exits 2 for unknown options, bad option values and missing values", async () => {
       const cases: [string[], RegExp][] = [
         [["read", "D0", "--bogus"], /Unknown option '--bogus'/],
-        [["read", "D0", "--frame", "5e"], /--frame must be 3e or 4e/],
+        [["read", "D0", "--frame", "5e"], /--frame must be 1e, 3e or 4e/],
         [["read", "D0", "--series", "fx"], /--series must be ql, iqr or iqf/],
         [["read", "D0", "--port", "70000"], /--port must be a whole number from 1 to 65535/],
         [["read", "D0", "--ascii", "--binary"], /--binary and --ascii exclude each other/],

@@ -1,0 +1,107 @@
+/**
+ * A 1E PLC (FX3U with an Ethernet adapter, as the simulator plays it) in a flow: the PLC node's frame
+ * choice reaches the runtime, a FIXED group polls it and a write node writes to it, with X/Y in octal.
+ */
+import * as path from "node:path";
+import "should";
+import { PlcSimulator } from "../../lib/simulator";
+import { delay, until } from "../helpers/scripted-peer";
+import { ALL_NODES, catchAll, helper, nextMessage, plcConfig } from "../helpers/node-red";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const writeNode = require(path.join(__dirname, "..", "..", "nodes", "jsscada-write"));
+const NODES = [...ALL_NODES, writeNode];
+
+interface Msg {
+  payload: Record<string, unknown>;
+  polling?: Record<string, unknown>;
+  write?: Record<string, unknown>;
+  error?: { message: string };
+}
+
+const TAGS = [
+  { name: "speed", address: "D100" },
+  { name: "total", address: "D200:int32" },
+  { name: "lamp", address: "Y17" },
+  { name: "flags", address: "M0:bool[4]" },
+];
+
+function flow(port: number, tags = TAGS): object[] {
+  return [
+    plcConfig("plc", port, { frame: "1E", encoding: "ascii", octalXY: true }),
+    {
+      id: "g-node",
+      type: "jsscada-poll-fixed",
+      name: "",
+      plc: "plc",
+      group: "fx",
+      tags,
+      interval: "50",
+      intervalUnit: "ms",
+      autoStart: true,
+      payloadFormat: "object",
+      changedOnly: false,
+      wires: [["out"], []],
+    },
+    {
+      id: "w-node",
+      type: "jsscada-write",
+      name: "",
+      plc: "plc",
+      tags,
+      allowMsgAddresses: false,
+      allowList: "",
+      wires: [["written"]],
+    },
+    { id: "out", type: "helper" },
+    { id: "written", type: "helper" },
+    ...catchAll(),
+  ];
+}
+
+describe("a 1E PLC in a FIXED group and a write node", function () {
+  let sim: PlcSimulator;
+
+  beforeEach(async () => {
+    sim = new PlcSimulator({ frame: "1E", encoding: "ascii" });
+    await sim.start();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it("writes through the write node and polls the values back over 1E frames", async () => {
+    await helper.load(NODES, flow(sim.port));
+    const written = nextMessage<Msg>(helper.getNode("written"));
+    helper.getNode("w-node").receive({
+      payload: { speed: -7, total: 123456, lamp: true, flags: [true, false, false, true] },
+    });
+    (await written).write!.should.containEql({ plc: "plc-sim" });
+    // Y17 is octal on an FX: point 15.
+    sim.memory.readBits("Y", 15, 1).should.eql([true]);
+    const out = helper.getNode("out");
+    let msg: Msg;
+    do msg = await nextMessage<Msg>(out);
+    while (msg.payload.speed !== -7);
+    msg.payload.should.eql({ speed: -7, total: 123456, lamp: true, flags: [true, false, false, true] });
+    msg.polling!.quality!.should.equal("good");
+    // D100–D201 is more than one 64-word read: D, Y and M take one 1E batch read (01) each, or two for D.
+    (msg.polling!.requests as number).should.equal(4);
+    Object.keys(sim.stats.byCommand)
+      .every((k) => /^0[0-5]$/.test(k))
+      .should.be.true();
+  });
+
+  it("flags a device 1E cannot reach at deploy, naming the 1E devices, and does not poll", async () => {
+    await helper.load(NODES, flow(sim.port, [{ name: "bad", address: "SD203" }]));
+    const g = helper.getNode("g-node");
+    await until(() => (g.error as unknown as { called: boolean }).called);
+    String((g.error as unknown as { args: unknown[][] }).args[0]![0]).should.match(
+      /row 1 \(bad\).*SD cannot be reached with 1E frames/,
+    );
+    await delay(150);
+    sim.stats.requests.should.equal(0);
+  });
+});
