@@ -73,7 +73,7 @@ const sharedReads = new WeakMap<PlcPool, SharedReads>();
 export function sharedReadsFor(pool: PlcPool): SharedReads {
   let reads = sharedReads.get(pool);
   if (!reads) {
-    reads = new SharedReads(pool, pool.format);
+    reads = new SharedReads(pool, pool.format, { sink: pool.load });
     sharedReads.set(pool, reads);
   }
   return reads;

@@ -119,14 +119,14 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
 
   start(): void {
     if (this.running) return;
-    this.reads?.invalidate();
+    if (this.sharing) this.reads!.join(this.name, this.table, this.intervalMs);
     this.scheduler.start();
     this.setState("running");
   }
 
   async stop(): Promise<void> {
     const wasRunning = this.running;
-    if (wasRunning) this.reads?.invalidate();
+    if (wasRunning && this.sharing) this.reads!.leave(this.name);
     await this.scheduler.stop();
     if (wasRunning) this.setState("stopped");
   }
@@ -148,13 +148,13 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
 
   setInterval(ms: number): void {
     this.scheduler.setInterval(ms);
-    this.reads?.invalidate();
+    if (this.running && this.sharing) this.reads!.join(this.name, this.table, ms);
   }
 
   /** Replaces the tag table; the next cycle uses it and sends every tag once. */
   setTable(table: TagTable): void {
-    this.reads?.invalidate();
     this.table = table;
+    if (this.running && this.sharing) this.reads!.join(this.name, table, this.intervalMs);
     this.changes = new ChangeFilter(table.deadbands);
   }
 
@@ -192,7 +192,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     if (ctx.manual) this.waitingTriggers = [];
     this.cycleTriggers = triggers;
     const outcome = this.sharing
-      ? await this.reads!.read(this.name, table, this.intervalMs)
+      ? await this.reads!.read(this.name, table, this.intervalMs, ctx.manual ? undefined : ctx.scheduledAt)
       : await pollOnce(table, this.plc, this.name);
     // stop() gave up waiting for this cycle: its late result must not leave a stopped node.
     if (ctx.signal.aborted) return;

@@ -8,10 +8,13 @@
  * of that request's tags alone, every cycle; so once refused it is planned apart and read alone (one
  * request, as it would cost in its own group), until a read of it succeeds again.
  *
- * Groups that share put their grids on multiples of their interval (Scheduler `aligned`) and take their
- * timers from `clock`, which fires the timers of one instant together; every cycle asks synchronously
- * when it starts, so one microtask later the whole set of due groups is known. Merged plans are cached
- * per set of due groups; invalidate() drops them when a group starts, stops or changes tags or interval.
+ * Groups that share put their grids on multiples of their interval (Scheduler `aligned`), take their
+ * timers from `clock`, which fires the timers of one instant together, and join() while running. The
+ * groups due at an instant are known from the grid, not from who happened to ask: a group still
+ * waiting for its previous cycle must not change the set, or a loaded PLC would make every tick a new
+ * set to plan. Plans are cached per set of due groups and dropped when a group joins or leaves (start,
+ * stop, new tags or interval); a cycle reads only the requests its asking groups need. Cycles off the
+ * grid (the first one at start, triggered ones) are read together with whatever else asks at once.
  * docs/PLANNER.md, "Groups sharing requests".
  */
 import { McEndCodeError } from "../mc/errors";
@@ -61,10 +64,15 @@ export interface SharedReadsOptions {
   readonly sink?: SharedReadsSink;
 }
 
-interface Ask {
+interface Entry {
   readonly group: string;
   readonly table: TagTable;
   readonly intervalMs: number;
+}
+
+interface Ask extends Entry {
+  /** The grid instant of the cycle; undefined off the grid. */
+  readonly slotAt: number | undefined;
   readonly resolve: (outcome: PollOutcome) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -84,10 +92,7 @@ interface MergedPlan {
   readonly loners: readonly ReadPlan[];
   /** Request indexes in sending order: the shortest-interval group's requests first. */
   readonly order: readonly number[];
-  /** In the batch's order (sorted by group name). */
-  readonly members: readonly Member[];
-  /** The groups' own plans' requests, summed. */
-  readonly unmerged: number;
+  readonly members: ReadonlyMap<string, Member>;
 }
 
 /** Merged requests take turns with other owners (opted-out groups, handshakes) in the client's queue. */
@@ -96,12 +101,17 @@ export const SHARED_OWNER = "shared reads";
 /** Due sets repeat (one per combination of intervals); a bound keeps changing sets from growing it. */
 const MAX_CACHED_PLANS = 64;
 
+/** t0 + k·interval in floating point: an instant is on an interval's grid within this. */
+const ON_GRID_MS = 0.01;
+
 export class SharedReads {
   /** The clock sharing groups must schedule on. */
   readonly clock: Clock;
   private readonly wallClock: () => number;
   private readonly sink?: SharedReadsSink;
   private asks: Ask[] = [];
+  /** Running groups that share, by name. */
+  private readonly members = new Map<string, Entry>();
   private flushQueued = false;
   private readonly plans = new Map<string, MergedPlan>();
   private readonly tableIds = new WeakMap<TagTable, number>();
@@ -120,19 +130,27 @@ export class SharedReads {
     this.sink = options.sink;
   }
 
-  /** Reads a group's table together with every other group asking in this turn; rejects with a PollError. */
-  read(group: string, table: TagTable, intervalMs: number): Promise<PollOutcome> {
+  /** A running group shares reads with this table and interval (again after a change). */
+  join(group: string, table: TagTable, intervalMs: number): void {
+    this.members.set(group, { group, table, intervalMs });
+    this.plans.clear();
+  }
+
+  leave(group: string): void {
+    if (this.members.delete(group)) this.plans.clear();
+  }
+
+  /**
+   * Reads a group's table together with the other groups due at `slotAt` (its grid instant; undefined
+   * for a cycle off the grid). Resolves with the group's own outcome; rejects with a PollError.
+   */
+  read(group: string, table: TagTable, intervalMs: number, slotAt?: number): Promise<PollOutcome> {
     return new Promise((resolve, reject) => {
-      this.asks.push({ group, table, intervalMs, resolve, reject });
+      this.asks.push({ group, table, intervalMs, slotAt, resolve, reject });
       if (this.flushQueued) return;
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
     });
-  }
-
-  /** Forgets the merged plans (a group started, stopped, or changed its tags or interval). */
-  invalidate(): void {
-    this.plans.clear();
   }
 
   recordMissed(cycles: number): void {
@@ -155,35 +173,81 @@ export class SharedReads {
 
   private flush(): void {
     this.flushQueued = false;
-    const batch = this.asks.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+    const asks = this.asks;
     this.asks = [];
-    if (batch.length === 0) return;
+    // One batch per grid instant (normally one per flush) and one for the cycles off the grid.
+    const batches = new Map<number | undefined, { due: Entry[]; asks: Ask[] }>();
+    const offGrid: Ask[] = [];
+    for (const ask of asks) {
+      const member = this.members.get(ask.group);
+      if (ask.slotAt === undefined || member?.table !== ask.table || member.intervalMs !== ask.intervalMs) {
+        offGrid.push(ask);
+        continue;
+      }
+      let batch = batches.get(ask.slotAt);
+      if (!batch) batches.set(ask.slotAt, (batch = { due: this.dueAt(ask.slotAt), asks: [] }));
+      if (batch.due.some((e) => e.group === ask.group)) batch.asks.push(ask);
+      else offGrid.push(ask);
+    }
+    if (offGrid.length > 0) batches.set(undefined, { due: offGrid, asks: offGrid });
+    for (const { due, asks: batch } of batches.values()) this.readBatch(due, batch);
+  }
+
+  /** The sharing groups whose grid has `at` on it, by name. */
+  private dueAt(at: number): Entry[] {
+    const due: Entry[] = [];
+    for (const e of this.members.values()) {
+      if (Math.abs(at - Math.round(at / e.intervalMs) * e.intervalMs) <= ON_GRID_MS) due.push(e);
+    }
+    return due.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  }
+
+  /** Reads for `batch`, with the plan for the whole set `due` (a superset of the batch). */
+  private readBatch(due: readonly Entry[], batch: readonly Ask[]): void {
     let merged: MergedPlan;
     try {
-      merged = this.planFor(batch);
+      merged = this.planFor(due);
     } catch (err) {
       for (const ask of batch) ask.reject(err);
       return;
     }
+    const { plan, loners } = merged;
+    // Only the requests the asking groups need: a group still busy with its last cycle skips this one.
+    let order = merged.order;
+    let lonerIndexes = loners.map((_, l) => l);
+    if (batch.length < due.length) {
+      const needed = new Set<number>();
+      const lonely = new Set<number>();
+      for (const ask of batch) {
+        const m = merged.members.get(ask.group)!;
+        m.requests.forEach((r) => needed.add(r));
+        m.loners.forEach((l) => lonely.add(l));
+      }
+      order = order.filter((r) => needed.has(r));
+      lonerIndexes = lonerIndexes.filter((l) => lonely.has(l));
+    }
+    const requests = order.length + lonerIndexes.length;
+    const unmerged = batch.reduce((n, ask) => n + ask.table.plan.requests.length, 0);
     const c = this.counters;
     c.batches++;
     c.cycles += batch.length;
-    const requests = merged.plan.requests.length + merged.loners.length;
     c.requests += requests;
-    c.unmergedRequests += merged.unmerged;
-    c.lowerBound += merged.plan.lowerBound + merged.loners.length;
-    this.sink?.recordMerged(requests, merged.unmerged);
+    c.unmergedRequests += unmerged;
+    c.lowerBound += plan.lowerBound + loners.length;
+    this.sink?.recordMerged(requests, unmerged);
 
     const timestamp = this.wallClock();
     const send: Send = (cmd) => this.plc.request(cmd, SHARED_OWNER);
-    const { plan, loners } = merged;
     const outcomes: Promise<RequestOutcome>[] = [];
-    for (const r of merged.order) outcomes[r] = runRequest(plan.requests[r]!, send);
-    const lonerResults = loners.map((p) => executeReadPlan(p, send).then((results) => results[0]!));
+    for (const r of order) outcomes[r] = runRequest(plan.requests[r]!, send);
+    const lonerResults: Promise<TagResult>[] = [];
+    for (const l of lonerIndexes) {
+      lonerResults[l] = executeReadPlan(loners[l]!, send).then((results) => results[0]!);
+    }
     // Re-reads of tags refused in a shared request, shared by every group that has the tag.
     const alone = new Map<number, Promise<TagResult>>();
-    batch.forEach((ask, m) => {
-      const member = merged.members[m]!;
+    for (const ask of batch) {
+      const member = merged.members.get(ask.group)!;
       const mainIndexes = member.tags.filter((i) => i >= 0);
       void Promise.all([
         Promise.all(member.requests.map((r) => outcomes[r]!)),
@@ -203,7 +267,7 @@ export class SharedReads {
           ask.resolve(outcomeOf(ask.table, results, ask.group, requests, timestamp));
         })
         .catch(ask.reject);
-    });
+    }
   }
 
   /** Tags refused with an end code are planned apart from now on; a refused tag read again rejoins. */
@@ -218,14 +282,14 @@ export class SharedReads {
     }
   }
 
-  private planFor(batch: readonly Ask[]): MergedPlan {
-    const key = batch
-      .map((a) => `${a.group}\u0000${this.tableId(a.table)}\u0000${a.intervalMs}`)
+  private planFor(due: readonly Entry[]): MergedPlan {
+    const key = due
+      .map((e) => `${e.group}\u0000${this.tableId(e.table)}\u0000${e.intervalMs}`)
       .join("\u0001");
     let merged = this.plans.get(key);
     if (!merged) {
       if (this.plans.size >= MAX_CACHED_PLANS) this.plans.clear();
-      merged = mergePlans(batch, this.format, this.refused);
+      merged = mergePlans(due, this.format, this.refused);
       this.plans.set(key, merged);
     }
     return merged;
@@ -239,7 +303,7 @@ export class SharedReads {
 }
 
 /** Plans the tables of `batch` as one and works out which requests each group waits for. */
-function mergePlans(batch: readonly Ask[], format: WireFormat, refused: ReadonlySet<string>): MergedPlan {
+function mergePlans(batch: readonly Entry[], format: WireFormat, refused: ReadonlySet<string>): MergedPlan {
   const union = new Map<string, number>();
   const tags: Tag[] = [];
   const lonerTags: Tag[] = [];
@@ -285,6 +349,5 @@ function mergePlans(batch: readonly Ask[], format: WireFormat, refused: Readonly
   plan.requests.forEach((_, r) => {
     if (!queued.has(r)) order.push(r);
   });
-  const unmerged = batch.reduce((n, ask) => n + ask.table.plan.requests.length, 0);
-  return { plan, loners, order, members, unmerged };
+  return { plan, loners, order, members: new Map(batch.map((e, m) => [e.group, members[m]!])) };
 }
