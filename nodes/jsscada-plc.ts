@@ -34,7 +34,7 @@ export = function (RED: NodeAPI): void {
     const pool = new PlcPool(options);
     this.pool = pool;
     const engine = engineFor(RED);
-    engine.registerPlc(pool);
+    engine.registerPlc(this.id, pool);
     pool.on("state", (state: string, detail?: string) => {
       if (state === "reconnecting" || state === "demoted") {
         this.debug(`PLC ${pool.name} ${state}${detail ? `: ${detail}` : ""}`);
@@ -56,7 +56,7 @@ export = function (RED: NodeAPI): void {
     loadCheck.unref();
     this.on("close", (_removed: boolean, done: () => void) => {
       clearInterval(loadCheck);
-      engine.unregisterPlc(pool);
+      engine.unregisterPlc(this.id, pool);
       pool.close();
       done();
     });
