@@ -101,6 +101,13 @@ export const SHARED_OWNER = "shared reads";
 /** Due sets repeat (one per combination of intervals); a bound keeps changing sets from growing it. */
 const MAX_CACHED_PLANS = 64;
 
+/**
+ * Tags planned together at most: planning grows faster than linearly with the table (1 000 groups of
+ * 100 tags due together would block the event loop for seconds), and the requests a split saves
+ * are few once a plan holds thousands of tags (a request reads at most 960 words).
+ */
+const MAX_SHARED_TAGS = 2000;
+
 /** t0 + k·interval in floating point: an instant is on an interval's grid within this. */
 const ON_GRID_MS = 0.01;
 
@@ -190,7 +197,13 @@ export class SharedReads {
       else offGrid.push(ask);
     }
     if (offGrid.length > 0) batches.set(undefined, { due: offGrid, asks: offGrid });
-    for (const { due, asks: batch } of batches.values()) this.readBatch(due, batch);
+    for (const { due, asks: batch } of batches.values()) {
+      for (const part of bounded(due)) {
+        const names = new Set(part.map((e) => e.group));
+        const mine = part.length === due.length ? batch : batch.filter((a) => names.has(a.group));
+        if (mine.length > 0) this.readBatch(part, mine);
+      }
+    }
   }
 
   /** The sharing groups whose grid has `at` on it, by name. */
@@ -300,6 +313,24 @@ export class SharedReads {
     if (id === undefined) this.tableIds.set(table, (id = this.nextTableId++));
     return id;
   }
+}
+
+/** `due` in consecutive parts of at most MAX_SHARED_TAGS tags (a bigger group alone). */
+function bounded<T extends Entry>(due: readonly T[]): (readonly T[])[] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let tags = 0;
+  for (const e of due) {
+    if (part.length > 0 && tags + e.table.tags.length > MAX_SHARED_TAGS) {
+      parts.push(part);
+      part = [];
+      tags = 0;
+    }
+    part.push(e);
+    tags += e.table.tags.length;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 /** Plans the tables of `batch` as one and works out which requests each group waits for. */

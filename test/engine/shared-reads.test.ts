@@ -171,6 +171,29 @@ describe("engine/shared-reads: FIXED groups on one PLC share requests", function
     await stopAll(h, ...groups);
   });
 
+  it("plans big due sets in parts of at most 2 000 tags, each group still served", async () => {
+    const h = harness(5);
+    h.plc.memory.writeWords("D", 0, Array.from({ length: 6000 }, (_, i) => i));
+    // 30 groups × 100 words: 3 000 tags due together, planned as two parts.
+    const groups = Array.from({ length: 30 }, (_, g) =>
+      h.group(
+        `g${String(g).padStart(2, "0")}`,
+        Array.from({ length: 100 }, (_, i) => ({ name: `w${i}`, address: `D${g * 200 + i * 2}` })),
+        100,
+      ),
+    );
+    for (const g of groups) g.group.start();
+    await h.clock.advance(250);
+    const stats = h.reads.stats();
+    for (const [i, g] of groups.entries()) {
+      g.messages.length.should.equal(3);
+      should(g.messages[2]!.payload).have.property("w7", i * 200 + 14);
+    }
+    // One 3 000-tag plan could not do with fewer than 7 requests (960 words each); two parts take 8.
+    (stats.requests / stats.batches).should.be.belowOrEqual(8);
+    await stopAll(h, ...groups);
+  });
+
   it("never mixes values up between groups (randomised: overlapping and identical tags, types, bad tags)", async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const h = harness(1);
