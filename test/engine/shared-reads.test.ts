@@ -173,7 +173,11 @@ describe("engine/shared-reads: FIXED groups on one PLC share requests", function
 
   it("plans big due sets in parts of at most 2 000 tags, each group still served", async () => {
     const h = harness(5);
-    h.plc.memory.writeWords("D", 0, Array.from({ length: 6000 }, (_, i) => i));
+    h.plc.memory.writeWords(
+      "D",
+      0,
+      Array.from({ length: 6000 }, (_, i) => i),
+    );
     // 30 groups × 100 words: 3 000 tags due together, planned as two parts.
     const groups = Array.from({ length: 30 }, (_, g) =>
       h.group(
