@@ -10,7 +10,8 @@
  * req/s, busy %: the pool's own load figures (busy = time with a request outstanding per connection).
  * bound:   the lower bound of requests per second for the load: every 100 ms, the planner's lower bound
  *          for all the groups' tags read together.
- * Env BENCH_PLC_SECONDS (default 6 per case), BENCH_PLC_CASES (e.g. "shared-50,own-50").
+ * Env BENCH_PLC_SECONDS (default 5 per case), BENCH_PLC_ROUNDS (default 1; the cases are interleaved
+ * and each figure is the median over the rounds), BENCH_PLC_CASES (e.g. "shared-50,own-50").
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
@@ -138,8 +139,11 @@ async function runCase(port: number, c: Case, seconds: number): Promise<Result> 
   };
 }
 
+const median = (xs: number[]): number => percentile(Float64Array.from(xs).sort(), 50);
+
 export async function run(): Promise<void> {
-  const seconds = Number(process.env.BENCH_PLC_SECONDS ?? 6);
+  const seconds = Number(process.env.BENCH_PLC_SECONDS ?? 5);
+  const rounds = Math.max(1, Number(process.env.BENCH_PLC_ROUNDS ?? 1));
   const cases: Case[] = [];
   for (const n of [10, 20, 50, 100]) {
     cases.push({ name: `shared-${n}`, groups: n, shared: true, connections: 1 });
@@ -150,23 +154,43 @@ export async function run(): Promise<void> {
     cases.push({ name: `own-50x${k}`, groups: 50, shared: false, connections: k });
   }
   const only = (process.env.BENCH_PLC_CASES ?? "").split(",").filter(Boolean);
+  const chosen = cases.filter((c) => only.length === 0 || only.includes(c.name));
   const { child, port } = await startSimulator();
-  console.log(
-    `PLC load: groups of 10 scattered words at ${INTERVAL_MS} ms, simulator with ${LATENCY_MS} ms per request (3E), ${seconds} s a case`,
-  );
-  console.log("  groups  reads   conn  missed   jitter p50  p99     req/s  busy %  bound req/s");
+  const results = new Map<string, Result[]>();
   try {
-    for (const c of cases) {
-      if (only.length && !only.includes(c.name)) continue;
-      const r = await runCase(port, c, seconds);
-      console.log(
-        `  ${String(r.groups).padStart(6)}  ${(r.shared ? "shared" : "own").padEnd(6)}  ${String(r.connections).padStart(4)}  ` +
-          `${r.missedPct.toFixed(1).padStart(5)} %  ${r.jitterP50.toFixed(1).padStart(6)} ms ${r.jitterP99.toFixed(1).padStart(6)} ms  ` +
-          `${r.requestsPerSec.toFixed(0).padStart(6)}  ${r.busyPct.toFixed(0).padStart(5)} %  ${r.boundPerSec.toFixed(0).padStart(6)}`,
-      );
+    for (let round = 0; round < rounds; round++) {
+      for (const c of chosen) {
+        const r = await runCase(port, c, seconds);
+        results.set(c.name, [...(results.get(c.name) ?? []), r]);
+      }
     }
   } finally {
     child.kill("SIGINT");
+  }
+  console.log(
+    `PLC load: groups of 10 scattered words at ${INTERVAL_MS} ms, simulator with ${LATENCY_MS} ms per request (3E), ` +
+      `${seconds} s a case, ${rounds > 1 ? `medians of ${rounds} interleaved rounds` : "1 round"}`,
+  );
+  console.log("  groups  reads   conn  missed   jitter p50  p99     req/s  busy %  bound req/s");
+  for (const c of chosen) {
+    const rs = results.get(c.name)!;
+    const m = (f: (r: Result) => number): number => median(rs.map(f));
+    console.log(
+      `  ${String(c.groups).padStart(6)}  ${(c.shared ? "shared" : "own").padEnd(6)}  ${String(c.connections).padStart(4)}  ` +
+        `${m((r) => r.missedPct)
+          .toFixed(1)
+          .padStart(5)} %  ${m((r) => r.jitterP50)
+          .toFixed(1)
+          .padStart(6)} ms ` +
+        `${m((r) => r.jitterP99)
+          .toFixed(1)
+          .padStart(6)} ms  ${m((r) => r.requestsPerSec)
+          .toFixed(0)
+          .padStart(6)}  ` +
+        `${m((r) => r.busyPct)
+          .toFixed(0)
+          .padStart(5)} %  ${rs[0]!.boundPerSec.toFixed(0).padStart(6)}`,
+    );
   }
 }
 

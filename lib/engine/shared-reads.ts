@@ -12,9 +12,10 @@
  * timers from `clock`, which fires the timers of one instant together, and join() while running. The
  * groups due at an instant are known from the grid, not from who happened to ask: a group still
  * waiting for its previous cycle must not change the set, or a loaded PLC would make every tick a new
- * set to plan. Plans are cached per set of due groups and dropped when a group joins or leaves (start,
- * stop, new tags or interval); a cycle reads only the requests its asking groups need. Cycles off the
- * grid (the first one at start, triggered ones) are read together with whatever else asks at once.
+ * set to plan. Plans are cached per set of due groups (their names, tables and intervals: a group
+ * starting, stopping, or changing tags or interval makes a new set); a cycle reads only the requests its
+ * asking groups need. Cycles off the grid (the first one at start, triggered ones) are read together
+ * with whatever else asks at once.
  * docs/PLANNER.md, "Groups sharing requests".
  */
 import { McEndCodeError } from "../mc/errors";
@@ -98,8 +99,11 @@ interface MergedPlan {
 /** Merged requests take turns with other owners (opted-out groups, handshakes) in the client's queue. */
 export const SHARED_OWNER = "shared reads";
 
-/** Due sets repeat (one per combination of intervals); a bound keeps changing sets from growing it. */
-const MAX_CACHED_PLANS = 64;
+/**
+ * Due sets repeat (one per combination of intervals, and per part of a big set); a bound keeps sets
+ * that changed (a group started, stopped, or got new tags or a new interval) from growing it.
+ */
+const MAX_CACHED_PLANS = 256;
 
 /**
  * Tags planned together at most: planning grows faster than linearly with the table (1 000 groups of
@@ -139,12 +143,13 @@ export class SharedReads {
 
   /** A running group shares reads with this table and interval (again after a change). */
   join(group: string, table: TagTable, intervalMs: number): void {
+    // No cache to clear: a plan is keyed by its groups' names, tables and intervals, so a changed
+    // set finds no plan and the plans of sets the change did not touch stay valid.
     this.members.set(group, { group, table, intervalMs });
-    this.plans.clear();
   }
 
   leave(group: string): void {
-    if (this.members.delete(group)) this.plans.clear();
+    this.members.delete(group);
   }
 
   /**
