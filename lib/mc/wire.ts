@@ -169,7 +169,7 @@ export class FieldWriter {
   }
 
   toBuffer(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos);
   }
 }
 

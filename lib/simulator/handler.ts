@@ -345,7 +345,7 @@ function batch(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame, write: 
     return Buffer.alloc(0);
   }
   checkRange(ctx, device, number, points, unit === "word");
-  const w = writer(fmt, points * 4);
+  const w = writer(fmt, unit === "bit" ? r.bitBytes(points) : points * s.u16);
   if (unit === "bit") w.bits(mem.readBits(device, number, points));
   else w.words(mem.viewWords(device, number, points));
   return done(w);
