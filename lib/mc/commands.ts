@@ -35,6 +35,12 @@ export function subcommandFor(format: WireFormat, unit: Unit): number {
   return (format.series === "iqr" ? 2 : 0) + (unit === "bit" ? 1 : 0);
 }
 
+/** Buffer memory (U\G) goes in the device extension specification: 0080 on Q/L, 0082 on iQ-R. */
+function wordSubcommand(format: WireFormat, ref: DeviceRef): number {
+  if (ref.device.module === undefined) return subcommandFor(format, "word");
+  return format.series === "iqr" ? 0x0082 : 0x0080;
+}
+
 function checkPoints(points: number, what: string): void {
   if (!Number.isInteger(points) || points < 1 || points > 0xffff) {
     throw new McValueError(`${what}: point count ${points} must be an integer from 1`);
@@ -47,7 +53,7 @@ export function batchReadWords(format: WireFormat, ref: DeviceRef, points: numbe
   return {
     name: "batch read (words)",
     command: CMD.BATCH_READ,
-    subcommand: subcommandFor(format, "word"),
+    subcommand: wordSubcommand(format, ref),
     write: (w) => w.device(ref).u16(points),
     read: (r) => r.words(points),
   };
@@ -74,7 +80,7 @@ export function batchWriteWords(
   return {
     name: "batch write (words)",
     command: CMD.BATCH_WRITE,
-    subcommand: subcommandFor(format, "word"),
+    subcommand: wordSubcommand(format, ref),
     write: (w) => w.device(ref).u16(values.length).words(values),
     read: () => undefined,
   };

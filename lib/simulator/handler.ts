@@ -16,6 +16,9 @@
  * - 4031 start or end of the access outside the device's configured size (Device.defaultPoints unless
  *   overridden), rather than C056, because the address fits the frame but not this CPU's memory.
  * - 0055 batch/random write while the CPU is in RUN and `onlineChangeDisabled` is set.
+ * - 4043 buffer memory (U\G, subcommands 0080/0082 of 0401/1401) of a module that is not mounted (the
+ *   code an R08CPU answered for a missing module, MC-1E-AND-BUFFER.md §B3); past the module's buffer:
+ *   4031. Other commands do not take the device extension here (C059).
  *
  * iQ-R CPUs accept the Q/L-compatible subcommands 0000/0001 as well as 0002/0003, so an "iqr" simulator
  * does too (with 3-byte device numbers and Q/L device codes for those requests). Q/L and iQ-F accept
@@ -67,6 +70,7 @@ export const END = {
   BAD_BIT_DATA: 0xc060,
   BAD_LENGTH: 0xc061,
   OUT_OF_RANGE: 0x4031,
+  NO_MODULE: 0x4043,
 } as const;
 
 /** Thrown inside the handler only, and always caught by handleRequest. */
@@ -132,6 +136,8 @@ class RequestReader {
   constructor(
     data: Buffer,
     readonly wire: WireFormat,
+    /** Device extension specification (subcommands 0080/0082): buffer memory. */
+    readonly extended = false,
   ) {
     this.r = new FieldReader(data, wire);
     this.ascii = wire.encoding === "ascii";
@@ -145,6 +151,9 @@ class RequestReader {
   /** Field widths in this encoding, for length checks before parsing. */
   get sizes(): { u8: number; u16: number; u32: number; spec: number } {
     const k = this.ascii ? 2 : 1;
+    if (this.extended) {
+      return { u8: k, u16: 2 * k, u32: 4 * k, spec: this.ascii ? (this.iqr ? 28 : 20) : this.iqr ? 13 : 11 };
+    }
     return { u8: k, u16: 2 * k, u32: 4 * k, spec: this.ascii ? (this.iqr ? 12 : 8) : this.iqr ? 6 : 4 };
   }
 
@@ -177,7 +186,7 @@ class RequestReader {
     return this.guard(() => this.r.u32(), END.BAD_ASCII);
   }
   device(): DeviceRef {
-    return this.guard(() => this.r.device(), END.BAD_ASCII);
+    return this.guard(() => (this.extended ? this.r.extendedDevice() : this.r.device()), END.BAD_ASCII);
   }
   words(n: number): number[] {
     return this.guard(() => this.r.words(n), END.BAD_ASCII);
@@ -195,8 +204,14 @@ function decodeSubcommand(
   ctx: HandlerContext,
   fmt: FrameFormat,
   sub: number,
-): { wire: WireFormat; unit: Unit } {
+  allowExtended = false,
+): { wire: WireFormat; unit: Unit; extended?: boolean } {
   const base = { encoding: fmt.encoding, zrHex: ctx.zrHex };
+  if (allowExtended && sub === 0x0080)
+    return { wire: { ...base, series: "ql" }, unit: "word", extended: true };
+  if (allowExtended && sub === 0x0082 && ctx.series === "iqr") {
+    return { wire: { ...base, series: "iqr" }, unit: "word", extended: true };
+  }
   const unit: Unit = sub & 1 ? "bit" : "word";
   if (sub === 0 || sub === 1)
     return { wire: { ...base, series: ctx.series === "iqr" ? "ql" : ctx.series }, unit };
@@ -253,14 +268,15 @@ function checkRange(
 }
 
 function batch(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame, write: boolean): Buffer {
-  const { wire, unit } = decodeSubcommand(ctx, fmt, req.subcommand);
-  const r = new RequestReader(req.data, wire);
+  const { wire, unit, extended } = decodeSubcommand(ctx, fmt, req.subcommand, true);
+  const r = new RequestReader(req.data, wire, extended);
   const s = r.sizes;
   if (write) {
     if (r.remaining < s.spec + s.u16) fail(END.BAD_LENGTH);
   } else r.expectRemaining(s.spec + s.u16);
   const { device, number } = r.device();
   const points = r.u16();
+  if (device.module !== undefined && !ctx.memory.hasModule(device.module)) fail(END.NO_MODULE);
   if (unit === "bit" && device.kind === "word") fail(END.BAD_CONTENT);
   const limits = limitsFor(wire);
   if (unit === "bit" && (points < 1 || points > limits.batchBits)) fail(END.BATCH_BITS);

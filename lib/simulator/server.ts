@@ -43,6 +43,8 @@ export interface SimulatorOptions {
   readonly modelCode?: number;
   /** Share one memory between several simulator ports. */
   readonly memory?: DeviceMemory;
+  /** Modules with buffer memory (U\\G), when `memory` is not given; see DeviceMemoryOptions.modules. */
+  readonly modules?: Readonly<Record<string, number>>;
   /** Refuse writes with end code 0055 while the CPU is in RUN. */
   readonly onlineChangeDisabled?: boolean;
   /** Default "run". */
@@ -117,7 +119,7 @@ export class PlcSimulator {
     if (!Number.isInteger(this.maxClients) || this.maxClients < 1) {
       throw new RangeError(`maxClients must be a positive integer, got ${options.maxClients}`);
     }
-    this.memory = options.memory ?? new DeviceMemory();
+    this.memory = options.memory ?? new DeviceMemory({ modules: options.modules });
     this.generators = new Generators(this.memory);
     this.faults.setLatency(options.latencyMs ?? 0, options.jitterMs ?? 0);
     this.ctx = {
