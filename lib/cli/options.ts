@@ -32,6 +32,13 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
 
+export const REMOTE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  force: { type: "boolean" },
+  clear: { type: "string" },
+  yes: { type: "boolean" },
+} as const satisfies OptionSpec;
+
 export const SIM_OPTIONS = {
   ...COMMON_OPTIONS,
   listen: { type: "string" },
