@@ -104,7 +104,7 @@ for (const c of [
       await client.remote("reset");
       sim.cpuState.should.equal("run");
       if (c.transport === "tcp")
-        await until(() => sim.clientCount === 0, 2000, "the reset to drop the connection");
+        await until(() => client.state === "disconnected", 2000, "the reset to drop the connection");
       // The client reconnects on demand after the CPU came back.
       (await sd(203)).should.eql([0]);
     });
