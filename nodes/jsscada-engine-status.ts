@@ -1,33 +1,77 @@
 /**
  * `jsscada-engine-status`: the engine's status on an interval, and every engine command by message.
- * The reply keeps the incoming message and sets `msg.payload` and `msg.statusCode`, so
- * `http in` → engine-status → `http response` is a complete REST endpoint.
+ * The reply keeps the incoming message and sets `msg.payload`, `msg.statusCode` and (HTTP)
+ * `msg.headers`, so `http in` → engine-status → `http response` is a complete REST endpoint, and
+ * `websocket in` → engine-status → `websocket out` a complete WebSocket API (nodes/engine-api.ts says
+ * who may run what).
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
-import { commandOf } from "./commands";
-import { engineFor, num } from "./runtime";
+import { ApiAuth, DEFAULT_TOKEN_ENV } from "../lib/engine/api-auth";
+import { type CommandResult, fail } from "../lib/engine/registry";
+import { installApiGuard } from "./api-guard";
+import { EngineApi, type ApiMessage, parseRequest, websocketEnvelope } from "./engine-api";
+import { engineFor, num, safeSetting, type JsscadaSettings } from "./runtime";
 import { STATUS, ThrottledStatus } from "./status";
 import type { EngineStatusNodeDef } from "./types";
+import { type ListenerNode, PING_MS, linkTo } from "./websocket-link";
 
-/** The target of a command: msg.payload.name / group / plc, or an `http in` route's `:name`. */
-function targetOf(msg: NodeMessageInFlow): string | undefined {
-  const p = msg.payload as Record<string, unknown> | undefined;
-  const fromPayload = p && typeof p === "object" ? (p.name ?? p.group ?? p.plc) : undefined;
-  if (typeof fromPayload === "string") return fromPayload;
-  const params = (msg as { req?: { params?: Record<string, string> } }).req?.params;
-  return params?.name;
-}
+type HttpMessage = NodeMessageInFlow & {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  res?: {
+    _res?: { headersSent?: boolean; status(c: number): { set(h: object): { json(b: unknown): void } } };
+  };
+};
 
 export = function (RED: NodeAPI): void {
+  installApiGuard(RED, engineFor(RED));
+  /** An environment variable as Node-RED resolves it (flow/group env first, then the process). */
+  function envValue(node: Node, name: string): string | undefined {
+    const util = RED.util as unknown as { getSetting?: (n: Node, name: string) => unknown };
+    const v = util.getSetting ? util.getSetting(node, name) : process.env[name];
+    return typeof v === "string" ? v : undefined;
+  }
+
   function JsscadaEngineStatusNode(this: Node, config: EngineStatusNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const engine = engineFor(RED);
     const status = new ThrottledStatus(node, 1000);
     const seconds = num(config.interval, 1);
+    const tokenEnv = (config.tokenEnv || DEFAULT_TOKEN_ENV).trim();
+    const auth = config.auth === "token" ? new ApiAuth(() => envValue(node, tokenEnv), tokenEnv) : undefined;
+
+    let listener: ListenerNode | undefined;
+    if (config.websocket) {
+      const l = RED.nodes.getNode(config.websocket) as unknown as ListenerNode | null;
+      if (!l || l.type !== "websocket-listener") {
+        node.error(`the WebSocket listener ${config.websocket} is missing or not a websocket-listener`);
+      } else listener = l;
+    }
+    const pingMs = num(safeSetting<JsscadaSettings>(RED, "jsscada")?.websocketPingMs, PING_MS);
+    const ws = listener ? linkTo(listener, pingMs > 0 ? pingMs : PING_MS) : undefined;
+    const api = new EngineApi(engine, auth, ws?.link.sessions);
+
     const show = (): void => {
       const s = engine.status().engine;
-      status.set(STATUS.idle(`${s.runningGroups}/${s.totalGroups} groups running (max ${s.maxGroups})`));
+      const lock = auth && auth.configurationProblem() ? ` · API locked: ${tokenEnv} not set` : "";
+      const text = `${s.runningGroups}/${s.totalGroups} groups running (max ${s.maxGroups})${lock}`;
+      status.set(lock ? STATUS.degraded(text) : STATUS.idle(text));
+    };
+
+    /** The status: to every allowed WebSocket session when a listener is set, else one message. */
+    const broadcast = (): void => {
+      const payload = engine.status();
+      if (!ws) {
+        node.send({ topic: "status", payload, statusCode: 200 } as NodeMessage);
+        return;
+      }
+      let text: string | undefined;
+      for (const id of ws.link.connected) {
+        if (!api.sessionAllowed(id)) continue;
+        text ??= JSON.stringify({ type: "status", payload });
+        node.send({ topic: "status", payload: text, _session: { type: "websocket", id } } as NodeMessage);
+      }
     };
 
     let timer: NodeJS.Timeout | undefined;
@@ -36,7 +80,7 @@ export = function (RED: NodeAPI): void {
     } else if (seconds > 0) {
       timer = setInterval(
         () => {
-          node.send({ topic: "status", payload: engine.status(), statusCode: 200 } as NodeMessage);
+          broadcast();
           show();
         },
         Math.max(50, seconds * 1000),
@@ -44,23 +88,52 @@ export = function (RED: NodeAPI): void {
     }
     show();
 
+    /** HTTP requests this node is working on: answered 503 if it closes first (a deploy). */
+    const inflight = new Set<HttpMessage>();
+
     node.on("input", async (msg: NodeMessageInFlow, send, done) => {
-      const cmd = commandOf(msg)?.command ?? "status";
+      const m = msg as HttpMessage;
+      const request = parseRequest(msg as unknown as ApiMessage);
+      if (request.source === "http") inflight.add(m);
+      let result: CommandResult;
       try {
-        const result = await engine.execute(cmd, targetOf(msg));
-        (msg as NodeMessage & { statusCode: number }).statusCode = result.statusCode;
-        msg.payload = result.payload;
-        send(msg);
-        show();
-        done();
+        result = await api.handle(msg as unknown as ApiMessage, request);
       } catch (err) {
-        done(err as Error);
+        result = fail(500, "INTERNAL", `internal error: ${(err as Error).message}`);
       }
+      inflight.delete(m);
+      // Answered already (this node closed meanwhile, or the deploy guard timed it out).
+      if (request.source === "http" && m.res?._res?.headersSent) return done();
+      m.statusCode = result.statusCode;
+      if (request.source === "websocket") {
+        msg.payload = JSON.stringify(websocketEnvelope(request, result));
+      } else {
+        msg.payload = result.payload;
+        if (request.source === "http") m.headers = { ...(result.headers ?? {}) };
+      }
+      send(msg);
+      show();
+      done();
     });
 
     node.on("close", (done: () => void) => {
       clearInterval(timer);
       status.close();
+      ws?.release();
+      // The flow after this node is closing too: answer directly rather than lose the request.
+      for (const m of inflight) {
+        const res = m.res?._res;
+        if (!res || res.headersSent) continue;
+        try {
+          res
+            .status(503)
+            .set({ "Retry-After": "1" })
+            .json({ success: false, code: "NOT_READY", error: "flows are being deployed; retry" });
+        } catch {
+          // the client is gone
+        }
+      }
+      inflight.clear();
       done();
     });
   }

@@ -33,14 +33,14 @@ export = function (RED: NodeAPI): void {
     const pool = new PlcPool(options);
     this.pool = pool;
     const engine = engineFor(RED);
-    engine.registerPlc(pool);
+    engine.registerPlc(this.id, pool);
     pool.on("state", (state: string, detail?: string) => {
       if (state === "reconnecting" || state === "demoted") {
         this.debug(`PLC ${pool.name} ${state}${detail ? `: ${detail}` : ""}`);
       }
     });
     this.on("close", (_removed: boolean, done: () => void) => {
-      engine.unregisterPlc(pool);
+      engine.unregisterPlc(this.id, pool);
       pool.close();
       done();
     });

@@ -12,8 +12,8 @@ import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
 import { registerAdminRoutes } from "./admin";
 import { commandOf, intervalFrom, tagRowsFrom } from "./commands";
 import { ErrorLog } from "./error-log";
-import { engineFor, num } from "./runtime";
-import { STATUS, ThrottledStatus, refuseNode, statusForError } from "./status";
+import { engineFor, num, refuseGroup } from "./runtime";
+import { STATUS, ThrottledStatus, statusForError } from "./status";
 import type { PlcNode, PollFixedNodeDef } from "./types";
 
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 } as const;
@@ -29,7 +29,8 @@ export = function (RED: NodeAPI): void {
     const plcNode = RED.nodes.getNode(config.plc) as PlcNode | null;
 
     // Anything that prevents polling: shown in red, logged once, and every input message fails with it.
-    const refuse = (reason: string): void => refuseNode(node, reason);
+    const refuse = (reason: string): void =>
+      refuseGroup(RED, node, { name: groupName, mode: "fixed", plc: plcNode?.plcName }, reason);
     if (!plcNode) return refuse(`group ${groupName}: no PLC configured`);
     if (!plcNode.pool)
       return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);

@@ -23,8 +23,8 @@ import { type Tag, parseTag } from "../lib/mc/tags";
 import { registerAdminRoutes } from "./admin";
 import { commandOf } from "./commands";
 import { ErrorLog } from "./error-log";
-import { engineFor, num, watchReaderFor } from "./runtime";
-import { STATUS, ThrottledStatus, refuseNode, statusForError } from "./status";
+import { engineFor, num, refuseGroup, watchReaderFor } from "./runtime";
+import { STATUS, ThrottledStatus, statusForError } from "./status";
 import type { PlcNode } from "./types";
 import type { PollHandshakeNodeDef } from "./types-handshake";
 
@@ -63,7 +63,8 @@ export = function (RED: NodeAPI): void {
     const plcNode = RED.nodes.getNode(config.plc) as PlcNode | null;
     const plcMode = config.trigger === "plc";
 
-    const refuse = (reason: string): void => refuseNode(node, reason);
+    const refuse = (reason: string): void =>
+      refuseGroup(RED, node, { name: groupName, mode: "handshake", plc: plcNode?.plcName }, reason);
     if (!plcNode) return refuse(`group ${groupName}: no PLC configured`);
     if (!plcNode.pool)
       return refuse(`group ${groupName}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
@@ -147,6 +148,13 @@ export = function (RED: NodeAPI): void {
           m.badTags.length > 0 ? STATUS.degraded(`${m.badTags.length} bad · ${text}`) : STATUS.polling(text),
         );
       }
+    });
+    // A commissioning read of a PLC-driven group goes out with the command replies (output 3), never on
+    // the data output: it has no transaction behind it and must not reach a queue as a record.
+    group.on("read", (m: HandshakeMessage) => {
+      const fields = { topic: m.topic, payload: m.payload, polling: m.polling, handshake: null };
+      if (m.triggers.length === 0) node.send([null, null, fields as NodeMessage]);
+      for (const origin of m.triggers) node.send([null, null, Object.assign(origin as NodeMessage, fields)]);
     });
     group.on("rejected", (r: Rejection) => {
       counts.rejected++;
@@ -295,7 +303,8 @@ export = function (RED: NodeAPI): void {
             return done();
           }
           if (command === "trigger" || (msg as { _jsscadaButton?: boolean })._jsscadaButton) {
-            await group.trigger(msg);
+            delete (msg as { _jsscadaButton?: boolean })._jsscadaButton;
+            await group.readOnce(msg);
             return done();
           }
           throw new Error(

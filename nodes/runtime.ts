@@ -3,15 +3,20 @@
  * helpers every node uses. Node-RED gives each node module its own RED object, so the engine is keyed
  * by `RED.events`, which all modules of one runtime share.
  */
-import type { NodeAPI } from "node-red";
+import type { Node, NodeAPI } from "node-red";
 import { ReadCoalescer } from "../lib/engine/read-coalescer";
-import { Engine } from "../lib/engine/registry";
+import { Engine, type GroupMode } from "../lib/engine/registry";
 import { type PlcPool } from "../lib/pool/pool";
+import { refuseNode } from "./status";
 
 const engines = new WeakMap<object, Engine>();
 
 export interface JsscadaSettings {
   maxGroups?: number;
+  /** How often engine-status nodes ping their WebSocket clients (default 30 000 ms). */
+  websocketPingMs?: number;
+  /** Where the REST API lives under httpNodeRoot (default "/api/polling"): see nodes/api-guard.ts. */
+  apiRoot?: string;
 }
 
 export function engineFor(RED: NodeAPI): Engine {
@@ -30,7 +35,7 @@ export function engineFor(RED: NodeAPI): Engine {
   return engine;
 }
 
-function safeSetting<T>(RED: NodeAPI, name: string): T | undefined {
+export function safeSetting<T>(RED: NodeAPI, name: string): T | undefined {
   try {
     return (RED.settings as unknown as Record<string, T | undefined>)[name];
   } catch {
@@ -64,4 +69,24 @@ export function watchReaderFor(pool: PlcPool): ReadCoalescer {
     watchReaders.set(pool, reader);
   }
   return reader;
+}
+
+/**
+ * A polling group node that cannot work with its configuration: refused like any node (red status,
+ * logged, inputs fail), and listed in the engine's status as "refused" with the reason until it closes,
+ * so the REST API, WebSocket and pages show that a configured group is not running, and why.
+ */
+export function refuseGroup(
+  RED: NodeAPI,
+  node: Node,
+  group: { name: string; mode: GroupMode; plc?: string },
+  reason: string,
+): void {
+  refuseNode(node, reason);
+  const engine = engineFor(RED);
+  engine.registerRefusedGroup(node.id, { ...group, reason });
+  node.on("close", (done: () => void) => {
+    engine.unregisterRefusedGroup(node.id);
+    done();
+  });
 }

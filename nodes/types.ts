@@ -45,6 +45,12 @@ export interface PollFixedNodeDef extends NodeDef {
 
 export interface EngineStatusNodeDef extends NodeDef {
   interval: string;
+  /** "token": HTTP and WebSocket callers need the API token; absent or "none": no check (older flows). */
+  auth?: "none" | "token";
+  /** The environment variable holding the token (default POLLING_API_TOKEN). */
+  tokenEnv?: string;
+  /** A websocket-listener config node: WebSocket protocol, per-session status and server ping. */
+  websocket?: string;
 }
 
 export interface PlcNode extends Node {

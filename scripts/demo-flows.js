@@ -141,9 +141,19 @@ function func(f, key, name, code, col, row, wires, outputs = 1) {
   );
 }
 
-function engineStatus(f, key, name, interval, col, row, wires) {
-  return f.node(key, "jsscada-engine-status", { name, interval: String(interval) }, col, row, wires);
+function engineStatus(f, key, name, interval, col, row, wires, extra = {}) {
+  return f.node(
+    key,
+    "jsscada-engine-status",
+    { name, interval: String(interval), ...extra },
+    col,
+    row,
+    wires,
+  );
 }
+
+/** The API's engine-status nodes: callers need the token in POLLING_API_TOKEN (docs/INTEGRATOR.md). */
+const SECURED = { auth: "token", tokenEnv: "POLLING_API_TOKEN" };
 
 /** A PLC config node; the demo passes "${PLC_HOST}"/"${PLC_PORT}" so env vars choose the PLC. */
 function plc(f, name, host = "127.0.0.1", port = "5000") {
@@ -279,46 +289,55 @@ const REST_ROUTES = [
   ["group-status", "get", "/api/polling/groups/:name/status", "group-status"],
 ];
 
-const REST_INFO = `The seed's REST API, with core nodes only:
+const REST_INFO = `The seed's REST API, with core nodes only. Every request needs the header
+Authorization: Bearer <token>, the token being the environment variable POLLING_API_TOKEN of the
+Node-RED process (see the "Protect the API" note).
 
 | method | path | answer |
 |---|---|---|
 | GET | /api/polling/status | 200 {engine, groups, plcs, queues} |
-| POST | /api/polling/groups/:name/start | 200 started, 404 unknown group, 409 already running, 429 capacity reached |
+| POST | /api/polling/groups/:name/start | 200 started, 404 unknown group, 409 already running or refused at deploy, 429 capacity reached |
 | POST | /api/polling/groups/:name/stop | 200 stopped, 404, 409 not running |
-| POST | /api/polling/groups/:name/trigger | 200 polled once, 404 |
-| POST | /api/polling/start-all | 200 {started, refused}, 429 when nothing could start |
+| POST | /api/polling/groups/:name/trigger | 200 polled once (with the data), 404, 409 stopped or PLC-driven, 429 duplicate, 502/504 the PLC refused / did not answer |
+| POST | /api/polling/start-all | 200 all started, 207 some started (per-group results), 429 none could start |
 | POST | /api/polling/stop-all | 200 {stopped} |
 | GET | /api/polling/groups/:name/status | 200 group status, 404 |
 | GET | /api/polling/queue/status | 200 {success, queues} |
 
-Every endpoint may also answer 503 (engine not ready: flows starting or stopping) and 500 (internal
-error). Errors are {success: false, error: "…"}. The engine-status node does the work: the change
-nodes only name the command in msg.topic, and the :name route parameter names the group.`;
+Every endpoint may also answer 401/403 (token missing or wrong / not configured), 503 (engine not
+ready: flows starting or stopping; retry) and 500 (our bug). A wrong path under /api/polling is 404,
+a wrong method 405. Errors are {success: false, error: "…", code: "…"}; docs/INTEGRATOR.md lists
+every code. The engine-status node does the work: the change nodes only name the command in
+msg.topic, and the :name route parameter names the group.`;
 
-const AUTH_INFO = `These endpoints start and stop production data collection: protect them.
+const AUTH_INFO = `These endpoints start and stop production data collection: they are locked by default.
 
-1. Basic authentication for every http-in endpoint, in settings.js:
+1. Set the environment variable POLLING_API_TOKEN (16 characters or more; e.g. openssl rand -hex 24)
+   for the Node-RED process and restart it. Until then every request is refused with 403 and a text
+   that says so. Clients send Authorization: Bearer <token>; WebSocket clients send
+   {"command":"auth","token":"<token>"} as their first message.
 
-    httpNodeAuth: { user: "api", pass: "$2b$08$…" }   // node-red admin hash-pw
+2. The engine-status nodes do the check (their "Callers" setting); the comparison is constant-time and
+   never accepts a missing, empty or partial token.
 
-2. Or a token check: put this function node between each http in and its change node
-   (or once, before the engine-status node) and give it two outputs:
-
-    const auth = msg.req.headers["authorization"] || "";
-    if (auth === "Bearer " + env.get("POLLING_API_TOKEN")) return [msg, null];
-    msg.statusCode = 401;
-    msg.payload = { success: false, error: "unauthorized" };
-    return [null, msg];   // wire output 2 to the http response node
-
-3. Node-RED binds to every interface by default: set uiHost: "127.0.0.1" in settings.js when a
-   reverse proxy in front does TLS and authentication.`;
+3. Node-RED binds to every interface by default: set uiHost: "127.0.0.1" in settings.js and put a
+   reverse proxy that terminates TLS in front when the API must leave the machine. httpNodeAuth
+   (Basic authentication) can be added on top for the HTTP endpoints; it does not cover WebSockets.`;
 
 /** The 8 REST endpoints: http in → change (msg.topic = command) → engine-status → http response. */
 function restApi(f, row) {
   comment(f, "rest-note", "REST API: 8 endpoints (see this node's description)", REST_INFO, 0, row);
   comment(f, "rest-auth", "Protect the API: httpNodeAuth or a token check", AUTH_INFO, 2, row);
-  const es = engineStatus(f, "rest-engine", "engine command", 0, 2, row + 4, [[f.id("rest-response")]]);
+  const es = engineStatus(
+    f,
+    "rest-engine",
+    "engine command",
+    0,
+    2,
+    row + 4,
+    [[f.id("rest-response")]],
+    SECURED,
+  );
   f.node(
     "rest-response",
     "http response",
@@ -348,12 +367,12 @@ function restApi(f, row) {
     [[f.id("rest-cmd-queue")]],
   );
   change(f, "rest-cmd-queue", "status", setTopic("status"), 1, q, [[f.id("rest-engine-queue")]]);
-  engineStatus(f, "rest-engine-queue", "engine status", 0, 2, q, [[f.id("rest-queue-only")]]);
+  engineStatus(f, "rest-engine-queue", "engine status", 0, 2, q, [[f.id("rest-queue-only")]], SECURED);
   func(
     f,
     "rest-queue-only",
     "queues only",
-    "// 503/500 answers pass through unchanged.\n" +
+    "// Error answers (401, 503 …) pass through unchanged.\n" +
       "if (msg.statusCode === 200) msg.payload = { success: true, queues: msg.payload.queues };\nreturn msg;",
     3,
     q,
@@ -392,9 +411,11 @@ function page(f, key, url, mode, col, row) {
   );
 }
 
-const WS_INFO = `Every second the engine-status node sends the status; the function node wraps it as
-{type: "status", payload: {engine, groups, plcs, queues}} and the websocket out node broadcasts it to
-every client connected to /ws/polling.
+const WS_INFO = `A client first sends {"command": "auth", "token": "<POLLING_API_TOKEN>"}; until it
+did, every command is answered 401 and it receives no status. Then, every second, the engine-status
+node (its WebSocket setting names this listener) sends {type: "status", payload: {engine, groups,
+plcs, queues}} to each authenticated client, and pings every client every 30 s (one that does not
+answer is dropped).
 
 Clients send commands on the same socket as JSON text: {"command": "start", "name": "<group>"}
 (status, group-status, start, stop, trigger, start-all, stop-all, enable-plc, disable-plc). The
@@ -416,39 +437,14 @@ function wsBroadcast(f, row) {
   );
   const listener = f.config("ws-listener", "websocket-listener", { path: "/ws/polling", wholemsg: "false" });
   f.node("ws-in", "websocket in", { name: "commands", server: listener, client: "" }, 0, row + 1, [
-    [f.id("ws-parse")],
+    [f.id("ws-engine")],
   ]);
-  func(
-    f,
-    "ws-parse",
-    "parse command",
-    "let request;\ntry { request = JSON.parse(msg.payload); } catch (e) { request = {}; }\n" +
-      "if (!request || typeof request !== 'object') request = {};\n" +
-      "msg.request = { command: String(request.command || ''), name: request.name };\n" +
-      "// An empty command makes the engine answer 400.\n" +
-      "msg.payload = { command: msg.request.command || 'invalid', name: request.name };\nreturn msg;",
-    1,
-    row + 1,
-    [[f.id("ws-engine")]],
-  );
-  engineStatus(f, "ws-engine", "engine status (1 s)", 1, 2, row + 2, [[f.id("ws-wrap")]]);
-  func(
-    f,
-    "ws-wrap",
-    "broadcast or reply",
-    "// Interval messages have no _session: they go to every client. A command's reply keeps the\n" +
-      "// sender's _session, so websocket out answers that client only.\n" +
-      "const r = msg.request;\n" +
-      "if (!msg._session || !r) {\n  msg.payload = { type: 'status', payload: msg.payload };\n" +
-      "  delete msg._session;\n" +
-      "} else if (r.command === 'status' && msg.statusCode === 200) {\n  msg.payload = { type: 'status', payload: msg.payload };\n" +
-      "} else {\n  msg.payload = { type: 'reply', command: r.command, name: r.name, statusCode: msg.statusCode, payload: msg.payload };\n}\n" +
-      "msg.payload = JSON.stringify(msg.payload);\nreturn msg;",
-    3,
-    row + 2,
-    [[f.id("ws-out")]],
-  );
-  f.node("ws-out", "websocket out", { name: "/ws/polling", server: listener, client: "" }, 4, row + 2, []);
+  // Every message out carries the client's msg._session: websocket out answers that client only.
+  engineStatus(f, "ws-engine", "engine status (1 s)", 1, 1, row + 1, [[f.id("ws-out")]], {
+    ...SECURED,
+    websocket: listener,
+  });
+  f.node("ws-out", "websocket out", { name: "/ws/polling", server: listener, client: "" }, 2, row + 1, []);
 }
 
 const DASHBOARD_INFO = `Needs @flowfuse/node-red-dashboard (Dashboard 2.0): Manage palette ▸ Install, or
@@ -584,7 +580,8 @@ function dashboard(f, row) {
     f,
     "dash-trigger-all",
     "one trigger per HANDSHAKE group",
-    "const groups = (flow.get('groups') || []).filter((g) => g.mode === 'handshake');\n" +
+    "// PLC-driven groups take their data from the PLC's REQ: the engine refuses to trigger them.\n" +
+      "const groups = (flow.get('groups') || []).filter((g) => g.mode === 'handshake' && g.trigger !== 'plc');\n" +
       "return [groups.map((g) => ({ topic: 'trigger', payload: { command: 'trigger', name: g.name } }))];",
     1,
     row + 4,
@@ -1269,6 +1266,7 @@ async function outputs() {
 
 module.exports = {
   Flow,
+  SECURED,
   TAGS,
   comment,
   debug,

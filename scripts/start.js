@@ -12,9 +12,13 @@
  *   DEMO_USER_DIR   Node-RED user directory (default .node-red/ in the repository, git-ignored)
  *   DEMO_KEEP_FLOW  1 = keep the flow edited in the editor instead of rewriting it from demo/
  *   DEMO_FLOW       deploy this flow file instead of demo/flow.json (the example tests use it)
+ *   POLLING_API_TOKEN  the REST/WebSocket API token; unset: a new random one at every start (printed).
+ *                   Set but empty: the API stays locked (every command refused), as in a runtime
+ *                   where nobody configured it.
  */
 "use strict";
 /* global Buffer, setTimeout, clearTimeout, AbortController */
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");
@@ -114,8 +118,18 @@ function prepareUserDir(userDir) {
   return "written";
 }
 
+/** The API token: the variable's, or a fresh random one (the flows read POLLING_API_TOKEN). */
+function apiToken() {
+  if (process.env.POLLING_API_TOKEN === undefined) {
+    process.env.POLLING_API_TOKEN = crypto.randomBytes(24).toString("hex");
+    return { token: process.env.POLLING_API_TOKEN, origin: "generated for this run" };
+  }
+  return { token: process.env.POLLING_API_TOKEN, origin: "from POLLING_API_TOKEN" };
+}
+
 async function main() {
   const port = intFromEnv("PORT", 1880);
+  const api = apiToken();
   const userDir = path.resolve(process.env.DEMO_USER_DIR || path.join(ROOT, ".node-red"));
   const abort = new AbortController();
   let simulator;
@@ -154,16 +168,22 @@ async function main() {
   await RED.start();
 
   const url = `http://127.0.0.1:${server.address().port}`;
+  // The pages read the token from the fragment: it never reaches a server, a log or a Referer.
+  const fragment = api.token ? `#token=${encodeURIComponent(api.token)}` : "";
   console.log(
     [
       "",
       "jsscada polling engine demo",
       `  Editor            ${url}/`,
       `  Dashboard 2       ${url}/dashboard/polling`,
-      `  Page (WebSocket)  ${url}/polling-ws`,
-      `  Page (HTTP)       ${url}/polling`,
+      `  Page (WebSocket)  ${url}/polling-ws${fragment}`,
+      `  Page (HTTP)       ${url}/polling${fragment}`,
       `  REST API          ${url}/api/polling/status`,
       `  WebSocket         ws://127.0.0.1:${server.address().port}/ws/polling`,
+      api.token
+        ? `  API token         ${api.token} (${api.origin})\n` +
+          `                    curl -H "Authorization: Bearer $TOKEN" ${url}/api/polling/status`
+        : "  API token         none: POLLING_API_TOKEN is empty, so the API refuses every command",
       simulator
         ? `  PLC simulator     127.0.0.1:${simulator.port} (3E binary TCP; REQ/ACK program on ${HANDSHAKE.req}/${HANDSHAKE.ack})`
         : `  PLC               ${process.env.PLC_HOST}:${process.env.PLC_PORT}`,
@@ -173,7 +193,9 @@ async function main() {
     ].join("\n"),
   );
   // One machine-readable line for scripts and the browser tests.
-  console.log(`DEMO_READY ${JSON.stringify({ url, simulatorPort: simulator ? simulator.port : null })}`);
+  console.log(
+    `DEMO_READY ${JSON.stringify({ url, simulatorPort: simulator ? simulator.port : null, token: api.token })}`,
+  );
 
   let stopping = false;
   const stop = async (signal) => {

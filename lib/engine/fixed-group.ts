@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { type Clock } from "./clock";
 import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
 import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
-import { type GroupState, type GroupStatus, type ManagedGroup } from "./registry";
+import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
 import { PollStats } from "./stats";
 import { type TagTable } from "./tag-table";
@@ -69,6 +69,8 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private waitingTriggers: unknown[] = [];
   /** Origins served by the cycle running now (its failure goes to them, not to "poll-error"). */
   private cycleTriggers: readonly unknown[] = [];
+  /** The last manual cycle's message, for the trigger() callers it answers. */
+  private lastManual?: { readonly cycle: number; readonly message: GroupMessage };
 
   constructor(options: FixedGroupOptions) {
     super();
@@ -111,9 +113,9 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   /**
    * Polls once now and sends every tag, changed or not (a manual read must show everything). The
    * "data" event of that cycle carries `origin` in its `triggers`; triggers that arrive while a cycle
-   * runs share the next one. Rejects with the PollError if that cycle failed.
+   * runs share the next one. Rejects with the PollError if that cycle failed; resolves with what it read.
    */
-  async trigger(origin?: unknown): Promise<void> {
+  async trigger(origin?: unknown): Promise<TriggeredPoll> {
     if (origin !== undefined) this.waitingTriggers.push(origin);
     const report = await this.scheduler.trigger();
     if (!report) {
@@ -121,6 +123,8 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
       throw new PollError(`group ${this.name}: stopped before the triggered poll ran`, undefined);
     }
     if (!report.ok) throw toPollError(this.name, report.error);
+    const m = this.lastManual?.cycle === report.cycle ? this.lastManual.message : undefined;
+    return { payload: m?.payload ?? null, polling: m?.polling ?? {}, badTags: m?.badTags ?? [] };
   }
 
   setInterval(ms: number): void {
@@ -192,6 +196,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
       badTags: outcome.tagErrors,
       triggers,
     };
+    if (ctx.manual) this.lastManual = { cycle: ctx.cycle, message };
     this.emit("data", message);
   }
 

@@ -19,7 +19,13 @@ import { type GroupMessage } from "./fixed-group";
 import { groupMessage, round2 } from "./handshake-common";
 import { type PayloadFormat } from "./output";
 import { PollError, type RequestSender, pollOnce } from "./poller";
-import { type GroupState, type GroupStatus, type ManagedGroup } from "./registry";
+import {
+  type GroupState,
+  type GroupStatus,
+  type ManagedGroup,
+  type TriggeredPoll,
+  TriggerRefusedError,
+} from "./registry";
 import { DEFAULT_STOP_GRACE_MS } from "./scheduler";
 import { PollStats } from "./stats";
 import { type TagTable } from "./tag-table";
@@ -160,9 +166,24 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     this.table = table;
   }
 
-  /** The engine's "trigger" command: like a message trigger without an origin to answer. */
-  async trigger(): Promise<void> {
-    await this.request(undefined);
+  /**
+   * The engine's "trigger" command: like a message trigger without an origin to answer. A rejected
+   * trigger (stopped, duplicate, too many waiting) read nothing: it is a TriggerRefusedError.
+   */
+  async trigger(): Promise<TriggeredPoll> {
+    const result = await this.request(undefined);
+    if (result.accepted) {
+      const m = result.message;
+      return { payload: m.payload, polling: m.polling, badTags: m.badTags };
+    }
+    switch (result.reason) {
+      case "stopped":
+        throw new TriggerRefusedError(409, "NOT_RUNNING", result.detail);
+      case "duplicate":
+        throw new TriggerRefusedError(429, "DUPLICATE_TRIGGER", result.detail, result.retryAfterMs);
+      default:
+        throw new TriggerRefusedError(429, "TRIGGER_QUEUE_FULL", result.detail);
+    }
   }
 
   /**

@@ -30,7 +30,13 @@ import { StoppedError, groupMessage, round2, sleep, withTimeout } from "./handsh
 import { type PayloadFormat } from "./output";
 import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
 import { type ReadCoalescer, alignedDelay } from "./read-coalescer";
-import { type GroupState, type GroupStatus, type ManagedGroup } from "./registry";
+import {
+  type GroupState,
+  type GroupStatus,
+  type ManagedGroup,
+  type TriggeredPoll,
+  TriggerRefusedError,
+} from "./registry";
 import { type TagTable } from "./tag-table";
 import { writeItems } from "./writer";
 import { planReads, type WriteItem } from "../mc/planner";
@@ -344,10 +350,24 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   }
 
   /**
-   * The engine's "trigger" command: reads the tags once and sends them outside any handshake (no ACK),
-   * for commissioning. Rejects with the PollError.
+   * The engine's "trigger" command is refused: this group's data comes with the PLC's REQ, and a read
+   * outside a transaction must never look like a record.
    */
-  async trigger(origin?: unknown): Promise<void> {
+  trigger(): Promise<TriggeredPoll> {
+    return Promise.reject(
+      new TriggerRefusedError(
+        409,
+        "PLC_DRIVEN",
+        `group "${this.name}" is triggered by the PLC (REQ/ACK handshake): it cannot be triggered by a command`,
+      ),
+    );
+  }
+
+  /**
+   * A commissioning read (the editor's button, a "trigger" message): reads the tags once, outside any
+   * handshake (no ACK), and emits it as a "read" event, never as "data". Rejects with the PollError.
+   */
+  async readOnce(origin?: unknown): Promise<void> {
     const startedAt = this.wallClock();
     const t0 = this.clock.now();
     const outcome = await pollOnce(this.table, this.o.plc, this.name);
@@ -366,7 +386,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       }),
       handshake: null,
     };
-    this.emit("data", message);
+    this.emit("read", message);
   }
 
   status(): GroupStatus {

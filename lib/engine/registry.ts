@@ -1,8 +1,9 @@
 /**
- * The engine: one per Node-RED runtime. It knows every polling group, PLC and queue by name, enforces
- * the capacity limit on running groups, and answers commands with the status codes of the seed's REST
- * API (200, 404 unknown, 409 already running / not running, 429 capacity, 503 not ready, 500 internal).
+ * The engine: one per Node-RED runtime. It knows every polling group, PLC and queue, enforces the
+ * capacity limit on running groups, and answers commands under one error contract: every refusal is
+ * `{success: false, error, code}` with the HTTP status the REST API answers (docs/INTEGRATOR.md).
  */
+import { McError } from "../mc/errors";
 
 export type GroupMode = "fixed" | "handshake";
 export type GroupState = "running" | "stopped" | "error";
@@ -10,14 +11,14 @@ export type GroupState = "running" | "stopped" | "error";
 export interface GroupStatus {
   readonly name: string;
   readonly mode: GroupMode;
-  readonly state: GroupState;
+  readonly state: GroupState | "refused";
   readonly running: boolean;
   readonly plc: string;
   readonly intervalMs?: number;
   readonly polls: number;
   readonly successes: number;
   readonly errors: number;
-  /** Percent, 0–100, one decimal; 100 before the first poll. */
+  /** Percent, 0–100, one decimal, of the finished polls; 100 before the first one finished. */
   readonly successRate: number;
   readonly pollTime: {
     readonly last: number;
@@ -34,6 +35,29 @@ export interface GroupStatus {
   readonly [extra: string]: unknown;
 }
 
+/** What a trigger command read: the data, and each tag that could not be read. */
+export interface TriggeredPoll {
+  readonly payload: unknown;
+  readonly polling: object;
+  readonly badTags: readonly { readonly tag: string; readonly error: { code: string; message: string } }[];
+}
+
+/**
+ * A trigger that was not run: nothing was read and nothing was sent downstream. `statusCode` is the
+ * answer the REST API gives (409 state conflict, 429 de-duplication or too many waiting).
+ */
+export class TriggerRefusedError extends Error {
+  constructor(
+    readonly statusCode: 409 | 429,
+    readonly code: "NOT_RUNNING" | "PLC_DRIVEN" | "DUPLICATE_TRIGGER" | "TRIGGER_QUEUE_FULL",
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "TriggerRefusedError";
+  }
+}
+
 /** What the engine needs from a group (FIXED or HANDSHAKE). */
 export interface ManagedGroup {
   readonly name: string;
@@ -41,8 +65,11 @@ export interface ManagedGroup {
   readonly running: boolean;
   start(): void;
   stop(): Promise<void>;
-  /** Polls once now; resolves when the poll finished (whatever its outcome). */
-  trigger(): Promise<void>;
+  /**
+   * Polls once now and resolves with what was read; rejects with TriggerRefusedError when the group
+   * cannot take a trigger (nothing read), or with the poll's error.
+   */
+  trigger(): Promise<TriggeredPoll>;
   status(): GroupStatus;
 }
 
@@ -59,6 +86,14 @@ export interface ManagedQueue {
   status(): object;
 }
 
+/** A configured group that did not start (bad tag, interval, duplicate name …): shown with the reason. */
+export interface RefusedGroup {
+  readonly name: string;
+  readonly mode: GroupMode;
+  readonly plc?: string;
+  readonly reason: string;
+}
+
 export const COMMANDS = [
   "status",
   "group-status",
@@ -72,9 +107,14 @@ export const COMMANDS = [
 ] as const;
 export type EngineCommand = (typeof COMMANDS)[number];
 
+/** Every HTTP status the engine answers with (207: start-all started some groups, not all). */
+export type StatusCode = 200 | 207 | 400 | 401 | 403 | 404 | 405 | 409 | 429 | 500 | 502 | 503 | 504;
+
 export interface CommandResult {
-  readonly statusCode: 200 | 400 | 404 | 409 | 429 | 500 | 503;
+  readonly statusCode: StatusCode;
   readonly payload: unknown;
+  /** Response headers that go with it (Retry-After, Allow, WWW-Authenticate). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class DuplicateNameError extends Error {
@@ -87,6 +127,9 @@ export class CapacityError extends Error {
 
 export const DEFAULT_MAX_GROUPS = 10;
 
+/** Input echoed in an error (an unknown command, a name) is cut to this many characters. */
+export const MAX_ECHO = 100;
+
 export interface EngineOptions {
   /** Running groups allowed at once (default 10, as in the seed). */
   readonly maxGroups?: number;
@@ -97,6 +140,7 @@ export interface EngineStatus {
     readonly ready: boolean;
     readonly runningGroups: number;
     readonly totalGroups: number;
+    readonly refusedGroups: number;
     readonly maxGroups: number;
     readonly uptimeMs: number;
     readonly startedAt: string;
@@ -106,9 +150,59 @@ export interface EngineStatus {
   readonly queues: object[];
 }
 
+/** `value` as JSON, cut to MAX_ECHO characters, for error messages. */
+export function echo(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}… (${text.length} characters)` : text;
+}
+
+export function fail(
+  statusCode: StatusCode,
+  code: string,
+  error: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): CommandResult {
+  return { statusCode, payload: { success: false, error, code, ...extra }, ...(headers ? { headers } : {}) };
+}
+
+function ok(payload: unknown): CommandResult {
+  return { statusCode: 200, payload };
+}
+
+/** The answer to a poll that failed, by the typed error's code: the PLC's fault is never a 500. */
+export function pollFailure(err: Error & { code?: string; cause?: unknown }): CommandResult {
+  const code = err.cause instanceof McError ? err.cause.code : err.code;
+  switch (code) {
+    case "MC_TIMEOUT":
+    case "MC_CONNECTION_REFUSED":
+    case "MC_CONNECTION_LOST":
+    case "MC_CLOSED":
+      return fail(504, "PLC_TIMEOUT", `the PLC did not answer: ${err.message}`, { plcError: code });
+    case "MC_END_CODE":
+    case "MC_PROTOCOL":
+    case "MC_BAD_ADDRESS":
+      return fail(502, "PLC_ERROR", `the PLC refused the request: ${err.message}`, { plcError: code });
+    case "MC_PLC_DISABLED":
+      return fail(409, "PLC_DISABLED", err.message, { plcError: code });
+    case "MC_PLC_OFFLINE":
+      return fail(503, "PLC_OFFLINE", err.message, { plcError: code }, { "Retry-After": "5" });
+    default:
+      return fail(500, "INTERNAL", `internal error: ${err.message}`);
+  }
+}
+
 export class Engine {
   private _maxGroups = DEFAULT_MAX_GROUPS;
   private readonly groups = new Map<string, ManagedGroup>();
+  /** Refused groups by their node id (several nodes may claim one name). */
+  private readonly refused = new Map<string, RefusedGroup>();
+  /** PLCs by their config node's id: names need not be unique. */
   private readonly plcs = new Map<string, ManagedPlc>();
   private readonly queues = new Map<string, ManagedQueue>();
   private readonly startedAt = Date.now();
@@ -120,6 +214,10 @@ export class Engine {
 
   get maxGroups(): number {
     return this._maxGroups;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
   }
 
   /** Invalid or missing values mean the default (10). Running groups above a lowered limit keep running. */
@@ -142,12 +240,21 @@ export class Engine {
     if (this.groups.get(group.name) === group) this.groups.delete(group.name);
   }
 
-  registerPlc(plc: ManagedPlc): void {
-    this.plcs.set(plc.name, plc);
+  /** A group node that could not start: it stays visible (state "refused") until its node closes. */
+  registerRefusedGroup(nodeId: string, group: RefusedGroup): void {
+    this.refused.set(nodeId, group);
   }
 
-  unregisterPlc(plc: ManagedPlc): void {
-    if (this.plcs.get(plc.name) === plc) this.plcs.delete(plc.name);
+  unregisterRefusedGroup(nodeId: string): void {
+    this.refused.delete(nodeId);
+  }
+
+  registerPlc(id: string, plc: ManagedPlc): void {
+    this.plcs.set(id, plc);
+  }
+
+  unregisterPlc(id: string, plc: ManagedPlc): void {
+    if (this.plcs.get(id) === plc) this.plcs.delete(id);
   }
 
   /** Queue names are unique too (a disk queue's file is named after it). */
@@ -173,8 +280,10 @@ export class Engine {
     return this.queues.get(name);
   }
 
-  plc(name: string): ManagedPlc | undefined {
-    return this.plcs.get(name);
+  /** A PLC by config node id, or by name when exactly one PLC has it. */
+  plc(ref: string): ManagedPlc | undefined {
+    const found = this.findPlc(ref);
+    return found.length === 1 ? found[0]!.plc : undefined;
   }
 
   get runningCount(): number {
@@ -200,30 +309,66 @@ export class Engine {
   }
 
   status(): EngineStatus {
+    const refused = [...this.refused.values()].map(refusedStatus);
     return {
       engine: {
         ready: this.ready,
         runningGroups: this.runningCount,
-        totalGroups: this.groups.size,
+        totalGroups: this.groups.size + refused.length,
+        refusedGroups: refused.length,
         maxGroups: this.maxGroups,
         uptimeMs: Date.now() - this.startedAt,
         startedAt: new Date(this.startedAt).toISOString(),
       },
-      groups: [...this.groups.values()].map((g) => g.status()),
-      plcs: [...this.plcs.values()].map((p) => p.snapshot()),
+      groups: [...[...this.groups.values()].map((g) => g.status()), ...refused],
+      plcs: [...this.plcs.entries()].map(([id, p]) => ({
+        ...p.snapshot(),
+        id,
+        displayName: this.displayName(id, p),
+      })),
       queues: [...this.queues.values()].map((q) => q.status()),
     };
   }
 
-  async execute(command: string, name?: string): Promise<CommandResult> {
-    if (!(COMMANDS as readonly string[]).includes(command)) {
-      return fail(400, `unknown command "${command}"; use one of ${COMMANDS.join(", ")}`);
+  /**
+   * Runs a command. `command` and `name` come straight from users (a WebSocket message, a route
+   * parameter), so their types are checked here; what is echoed back is cut to MAX_ECHO characters.
+   */
+  async execute(command: unknown, name?: unknown): Promise<CommandResult> {
+    if (typeof command !== "string") {
+      return fail(
+        400,
+        "BAD_COMMAND",
+        `the command must be a string, got ${command === null ? "null" : Array.isArray(command) ? "an array" : typeof command}`,
+      );
     }
-    if (!this.ready) return fail(503, "polling engine not ready");
+    if (!(COMMANDS as readonly string[]).includes(command)) {
+      return fail(
+        400,
+        "BAD_COMMAND",
+        `unknown command "${echo(command)}"; use one of ${COMMANDS.join(", ")}`,
+      );
+    }
+    if (name !== undefined && typeof name !== "string") {
+      return fail(
+        400,
+        "BAD_ARGUMENT",
+        `the name must be a string, got ${Array.isArray(name) ? "an array" : typeof name} ${echo(name)}`,
+      );
+    }
+    if (!this.ready) {
+      return fail(
+        503,
+        "NOT_READY",
+        "polling engine not ready: flows are being deployed; retry",
+        {},
+        { "Retry-After": "1" },
+      );
+    }
     try {
       return await this.run(command as EngineCommand, name);
     } catch (err) {
-      return fail(500, `internal error: ${(err as Error).message}`);
+      return fail(500, "INTERNAL", `internal error: ${(err as Error).message}`);
     }
   }
 
@@ -231,12 +376,8 @@ export class Engine {
     switch (command) {
       case "status":
         return ok(this.status());
-      case "start-all": {
-        const result = this.startAll();
-        return result.started.length === 0 && result.refused.length > 0
-          ? { statusCode: 429, payload: result }
-          : ok(result);
-      }
+      case "start-all":
+        return this.startAll();
       case "stop-all": {
         const running = [...this.groups.values()].filter((g) => g.running);
         await Promise.all(running.map((g) => g.stop()));
@@ -247,50 +388,116 @@ export class Engine {
         });
       }
       case "enable-plc":
-      case "disable-plc": {
-        const plc = name === undefined ? undefined : this.plcs.get(name);
-        if (!plc) return fail(404, `PLC "${name ?? ""}" not found`);
-        if (command === "enable-plc") plc.enable();
-        else plc.disable();
-        return ok({
-          success: true,
-          message: `PLC "${plc.name}" ${plc.enabled ? "enabled" : "disabled"}`,
-          plc: plc.snapshot(),
-        });
-      }
+      case "disable-plc":
+        return this.runOnPlc(command, name);
       default:
         return this.runOnGroup(command, name);
     }
   }
 
+  private runOnPlc(command: "enable-plc" | "disable-plc", name?: string): CommandResult {
+    if (name === undefined || name === "") {
+      return fail(400, "BAD_ARGUMENT", `${command} needs the PLC's id or name`);
+    }
+    const found = this.findPlc(name);
+    if (found.length === 0) return fail(404, "PLC_NOT_FOUND", `PLC "${echo(name)}" not found`);
+    if (found.length > 1) {
+      return fail(
+        409,
+        "PLC_AMBIGUOUS",
+        `${found.length} PLCs are named "${echo(name)}": use one of their ids`,
+        {
+          candidates: found.map(({ id, plc }) => ({
+            id,
+            name: plc.name,
+            displayName: this.displayName(id, plc),
+          })),
+        },
+      );
+    }
+    const { id, plc } = found[0]!;
+    if (command === "enable-plc") plc.enable();
+    else plc.disable();
+    return ok({
+      success: true,
+      message: `PLC "${this.displayName(id, plc)}" ${plc.enabled ? "enabled" : "disabled"}`,
+      plc: { ...plc.snapshot(), id, displayName: this.displayName(id, plc) },
+    });
+  }
+
   private async runOnGroup(command: EngineCommand, name?: string): Promise<CommandResult> {
-    const group = name === undefined ? undefined : this.groups.get(name);
-    if (!group) return fail(404, `group "${name ?? ""}" not found`);
+    if (name === undefined || name === "") {
+      return fail(400, "BAD_ARGUMENT", `${command} needs a group name`);
+    }
+    const group = this.groups.get(name);
+    if (!group) {
+      const refused = [...this.refused.values()].find((r) => r.name === name);
+      if (refused && command === "group-status") return ok(refusedStatus(refused));
+      if (refused) {
+        return fail(409, "GROUP_REFUSED", `group "${echo(name)}" was refused at deploy: ${refused.reason}`);
+      }
+      return fail(404, "GROUP_NOT_FOUND", `group "${echo(name)}" not found`);
+    }
     switch (command) {
       case "group-status":
         return ok(group.status());
       case "start":
-        if (group.running) return fail(409, `group "${group.name}" is already running`);
+        if (group.running) return fail(409, "ALREADY_RUNNING", `group "${group.name}" is already running`);
         try {
           this.startGroup(group);
         } catch (err) {
-          if (err instanceof CapacityError) return fail(429, err.message);
+          if (err instanceof CapacityError) return fail(429, "CAPACITY_REACHED", err.message);
           throw err;
         }
         return ok({ success: true, message: `group "${group.name}" started`, group: group.status() });
       case "stop":
-        if (!group.running) return fail(409, `group "${group.name}" is not running`);
+        if (!group.running) return fail(409, "NOT_RUNNING", `group "${group.name}" is not running`);
         await group.stop();
         return ok({ success: true, message: `group "${group.name}" stopped`, group: group.status() });
       case "trigger":
-        await group.trigger();
-        return ok({ success: true, message: `group "${group.name}" triggered`, group: group.status() });
+        return this.trigger(group);
       default:
-        return fail(400, `unknown command "${command}"`);
+        return fail(400, "BAD_COMMAND", `unknown command "${echo(command)}"`);
     }
   }
 
-  private startAll(): { success: boolean; message: string; started: string[]; refused: string[] } {
+  /** 200 only when a poll ran, with its data; nothing is read or sent for a refused trigger. */
+  private async trigger(group: ManagedGroup): Promise<CommandResult> {
+    if (!group.running) {
+      return fail(409, "NOT_RUNNING", `group "${group.name}" is stopped: start it before triggering it`);
+    }
+    let poll: TriggeredPoll;
+    try {
+      poll = await group.trigger();
+    } catch (err) {
+      if (err instanceof TriggerRefusedError) {
+        const retry =
+          err.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+        return fail(
+          err.statusCode,
+          err.code,
+          err.message,
+          err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs },
+          retry === undefined ? undefined : { "Retry-After": String(retry) },
+        );
+      }
+      return pollFailure(err as Error);
+    }
+    return ok({
+      success: true,
+      message: `group "${group.name}" polled`,
+      data: poll.payload,
+      polling: poll.polling,
+      badTags: poll.badTags.map((b) => ({ tag: b.tag, code: b.error.code, error: b.error.message })),
+      group: group.status(),
+    });
+  }
+
+  /**
+   * Starts every stopped group that fits. 200 when all started (or none was stopped), 429 when none
+   * could start for capacity, 207 when some did: `results` says, per group, what happened.
+   */
+  private startAll(): CommandResult {
     const started: string[] = [];
     const refused: string[] = [];
     for (const g of this.groups.values()) {
@@ -303,18 +510,63 @@ export class Engine {
         refused.push(g.name);
       }
     }
-    const message =
-      refused.length > 0
-        ? `started ${started.length} groups; ${refused.length} refused: capacity of ${this.maxGroups} running groups reached`
-        : `started ${started.length} groups`;
-    return { success: refused.length === 0, message, started, refused };
+    const results = [
+      ...started.map((group) => ({ group, started: true })),
+      ...refused.map((group) => ({
+        group,
+        started: false,
+        code: "CAPACITY_REACHED",
+        error: `capacity of ${this.maxGroups} running groups reached`,
+      })),
+    ];
+    if (refused.length === 0) {
+      return ok({ success: true, message: `started ${started.length} groups`, started, refused, results });
+    }
+    const error = `started ${started.length} groups; ${refused.length} refused: capacity of ${this.maxGroups} running groups reached`;
+    return {
+      statusCode: started.length === 0 ? 429 : 207,
+      payload: {
+        success: false,
+        code: started.length === 0 ? "CAPACITY_REACHED" : "PARTIAL",
+        error,
+        message: error,
+        started,
+        refused,
+        results,
+      },
+    };
+  }
+
+  private findPlc(ref: string): { id: string; plc: ManagedPlc }[] {
+    const byId = this.plcs.get(ref);
+    if (byId) return [{ id: ref, plc: byId }];
+    return [...this.plcs.entries()].filter(([, p]) => p.name === ref).map(([id, plc]) => ({ id, plc }));
+  }
+
+  /** The PLC's name, with its id when another PLC has the same name. */
+  private displayName(id: string, plc: ManagedPlc): string {
+    let same = 0;
+    for (const p of this.plcs.values()) if (p.name === plc.name) same++;
+    return same > 1 ? `${plc.name} [${id}]` : plc.name;
   }
 }
 
-function ok(payload: unknown): CommandResult {
-  return { statusCode: 200, payload };
-}
-
-function fail(statusCode: CommandResult["statusCode"], error: string): CommandResult {
-  return { statusCode, payload: { success: false, error } };
+function refusedStatus(r: RefusedGroup): GroupStatus {
+  return {
+    name: r.name,
+    mode: r.mode,
+    state: "refused",
+    running: false,
+    plc: r.plc ?? "",
+    reason: r.reason,
+    lastError: r.reason,
+    polls: 0,
+    successes: 0,
+    errors: 0,
+    successRate: 100,
+    pollTime: { last: 0, avg: 0, max: 0, p99: 0 },
+    overruns: 0,
+    tags: 0,
+    requests: 0,
+  };
 }

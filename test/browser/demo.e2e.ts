@@ -117,7 +117,7 @@ describe("npm start demo in chromium", function () {
   }
 
   it("WebSocket page /polling-ws: live groups, Stop All, Start one, Trigger; disconnected while the flows are stopped, then reconnected", async () => {
-    await page.goto(`${rt.url}/polling-ws`);
+    await page.goto(`${rt.url}/polling-ws#token=${rt.token}`);
     await eventually(
       async () => (await page.getAttribute("#conn", "data-state")) === "connected",
       10000,
@@ -146,8 +146,29 @@ describe("npm start demo in chromium", function () {
     await waitForGroups();
   });
 
+  it("the pages hold no token: without one they ask for it, and the fragment is removed from the address", async () => {
+    for (const p of ["/polling-ws", "/polling"]) {
+      await page.goto(`${rt.url}${p}`);
+      await page.locator("#login").waitFor({ state: "visible", timeout: 10000 });
+      (await page.locator("#groups tbody tr").count()).should.equal(0);
+      await page.fill("#token-input", rt.token);
+      await page.click("#login button");
+      await waitForGroups();
+      await eventually(
+        async () => (await page.getAttribute("#conn", "data-state")) === "connected",
+        10000,
+        `${p} connected`,
+      );
+      // The token is kept for this tab only; forget it so the next page asks again.
+      await page.evaluate(() => sessionStorage.clear());
+    }
+    await page.goto(`${rt.url}/polling-ws#token=${rt.token}`);
+    await waitForGroups();
+    page.url().should.not.containEql(rt.token);
+  });
+
   it("HTTP polling page /polling: groups, Stop All, Start one, Trigger", async () => {
-    await page.goto(`${rt.url}/polling`);
+    await page.goto(`${rt.url}/polling#token=${rt.token}`);
     await waitForGroups();
     (await page.getAttribute("#conn", "data-state"))!.should.equal("connected");
     await page.locator(".queue[data-name='parts-to-database']").waitFor();

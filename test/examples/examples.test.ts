@@ -13,6 +13,7 @@ import {
   ROOT,
   type Runtime,
   type StatusView,
+  authed,
   engineProbe,
   eventually,
   exampleFlow,
@@ -95,7 +96,8 @@ describe("examples", function () {
   it("02 REST API: answers the 8 endpoints with the documented status codes", async () => {
     // Capacity 2 so 429 can be shown: rest-fast and rest-on-demand start at deploy, rest-slow does not.
     const runtime = await deploy("02-rest-api.json", { JSSCADA_MAX_GROUPS: "2" });
-    const api = (method: string, p: string) => request(method, `${runtime.url}/api/polling${p}`);
+    const api = (method: string, p: string) =>
+      authed(runtime.token, method, `${runtime.url}/api/polling${p}`);
 
     const all = await api("GET", "/status");
     all.status.should.equal(200);
@@ -121,6 +123,8 @@ describe("examples", function () {
     const before = (await api("GET", "/groups/rest-on-demand/status")).body as unknown as { polls: number };
     const triggered = await api("POST", "/groups/rest-on-demand/trigger");
     triggered.status.should.equal(200);
+    // The answer carries what the poll read.
+    triggered.body.should.have.property("data").which.has.properties(["recipeNo", "setpoints", "recipeName"]);
     const after = await api("GET", "/groups/rest-on-demand/status");
     after.status.should.equal(200);
     (after.body as unknown as { polls: number }).polls.should.be.above(before.polls);
@@ -131,7 +135,9 @@ describe("examples", function () {
     stopAll.status.should.equal(200);
     (stopAll.body.stopped as string[]).sort().should.deepEqual(["rest-on-demand", "rest-slow"]);
     const startAll = await api("POST", "/start-all");
-    startAll.status.should.equal(200);
+    startAll.status.should.equal(207); // some started, not all: per-group results
+    startAll.body.should.have.properties({ success: false, code: "PARTIAL" });
+    (startAll.body.results as unknown[]).should.have.length(3);
     (startAll.body.started as string[]).length.should.equal(2);
     (startAll.body.refused as string[]).length.should.equal(1);
     (await api("POST", "/start-all")).status.should.equal(429);
@@ -152,6 +158,7 @@ describe("examples", function () {
       await Promise.all(
         clients.map((c) => new Promise((resolve, reject) => c.once("open", resolve).once("error", reject))),
       );
+      clients.forEach((c) => c.send(JSON.stringify({ command: "auth", token: runtime.token })));
       await eventually(
         () => inbox.every((box) => box.filter((m) => m.type === "status").length >= 2),
         5000,
@@ -167,14 +174,16 @@ describe("examples", function () {
       const replies = await eventually(
         () => {
           const r = inbox[0]!.filter((m) => m.type === "reply");
-          return r.length >= 3 ? r : undefined;
+          return r.length >= 4 ? r : undefined;
         },
         5000,
-        "3 replies",
+        "4 replies",
       );
-      replies.map((r) => r.statusCode).should.deepEqual([200, 404, 400]);
+      replies.map((r) => r.statusCode).should.deepEqual([200, 200, 404, 400]);
+      replies[0]!.should.have.properties({ command: "auth" });
+      replies.shift();
       replies[0]!.should.have.properties({ command: "start", name: "ws-slow" });
-      inbox[1]!.filter((m) => m.type === "reply").should.have.length(0);
+      inbox[1]!.filter((m) => m.type === "reply" && m.command !== "auth").should.have.length(0);
       groupOf(await probe(runtime), "ws-slow").running.should.be.true();
 
       const page = await request("GET", `${runtime.url}/polling-ws`);
@@ -194,12 +203,14 @@ describe("examples", function () {
     String(page.body).should.match(/var MODE = "http"/);
     // No CDN: plant networks have no internet.
     String(page.body).should.not.match(/<script[^>]+src=|https?:\/\//);
-    const s = await request<StatusView>("GET", `${runtime.url}/api/polling/status`);
+    const s = await authed<StatusView>(runtime.token, "GET", `${runtime.url}/api/polling/status`);
     s.status.should.equal(200);
     s.body.groups.map((g) => g.name).should.containEql("page-on-demand");
-    (await request("POST", `${runtime.url}/api/polling/groups/page-on-demand/trigger`)).status.should.equal(
-      200,
-    );
+    (
+      await authed(runtime.token, "POST", `${runtime.url}/api/polling/groups/page-on-demand/trigger`)
+    ).status.should.equal(200);
+    // The page itself holds no secret: it asks for the token or reads it from the URL fragment.
+    String(page.body).should.not.containEql(runtime.token);
   });
 
   it("05 Dashboard 2: the dashboard page is served", async () => {

@@ -16,6 +16,8 @@ export interface Runtime {
   readonly url: string;
   /** The simulator start.js runs (null when the test passed PLC_HOST and runs its own). */
   readonly simulatorPort: number | null;
+  /** The API token the runtime uses (start.js generates one unless POLLING_API_TOKEN is given). */
+  readonly token: string;
   readonly userDir: string;
   /** Everything the runtime printed so far. */
   log(): string;
@@ -63,8 +65,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const ready = new Promise<{ url: string; simulatorPort: number | null }>((resolve, reject) => {
-    let info: { url: string; simulatorPort: number | null } | undefined;
+  type Info = { url: string; simulatorPort: number | null; token: string };
+  const ready = new Promise<Info>((resolve, reject) => {
+    let info: Info | undefined;
     const timer = setTimeout(
       () => reject(new Error(`runtime not ready within ${options.timeoutMs ?? 30000} ms:\n${output}`)),
       options.timeoutMs ?? 30000,
@@ -72,7 +75,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const m = /DEMO_READY (\{.*\})/.exec(output);
-      if (m && !info) info = JSON.parse(m[1]!) as { url: string; simulatorPort: number | null };
+      if (m && !info) info = JSON.parse(m[1]!) as Info;
       if (/missing types/i.test(output)) {
         clearTimeout(timer);
         reject(new Error(`flow has node types that are not installed:\n${output}`));
@@ -109,6 +112,7 @@ export interface Answer<T = Record<string, unknown>> {
   readonly status: number;
   readonly body: T;
   readonly contentType: string;
+  readonly headers: Headers;
 }
 
 /** Plain HTTP against the runtime; JSON bodies are parsed, others returned as text. */
@@ -116,10 +120,11 @@ export async function request<T = Record<string, unknown>>(
   method: string,
   url: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<Answer<T>> {
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const contentType = res.headers.get("content-type") ?? "";
@@ -127,8 +132,19 @@ export async function request<T = Record<string, unknown>>(
   return {
     status: res.status,
     contentType,
+    headers: res.headers,
     body: (contentType.includes("json") ? JSON.parse(text) : text) as T,
   };
+}
+
+/** `request` with `Authorization: Bearer <token>`. */
+export function authed<T = Record<string, unknown>>(
+  token: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<Answer<T>> {
+  return request<T>(method, url, body, { authorization: `Bearer ${token}` });
 }
 
 /** Polls `check` until it returns a truthy value (returned) or the time runs out. */

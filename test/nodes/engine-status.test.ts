@@ -59,7 +59,13 @@ describe("jsscada-engine-status", function () {
     const one = await ask("group-status", "a");
     one.statusCode.should.equal(200);
     one.payload.should.containEql({ name: "a", mode: "fixed", running: true, plc: "plc-sim", tags: 1 });
-    (await ask("trigger", "b")).statusCode.should.equal(200);
+    // A stopped group is not polled by a trigger; a running one answers with what it read.
+    const stoppedTrigger = await ask("trigger", "b");
+    stoppedTrigger.statusCode.should.equal(409);
+    stoppedTrigger.payload.should.containEql({ success: false, code: "NOT_RUNNING" });
+    const triggered = await ask("trigger", "a");
+    triggered.statusCode.should.equal(200);
+    triggered.payload.should.have.property("data").which.has.property("v");
     (await ask("stop", "a")).statusCode.should.equal(200);
     const all = await ask("start-all");
     all.statusCode.should.equal(200);
@@ -159,5 +165,94 @@ describe("jsscada-engine-status", function () {
     (s.payload.plcs![0]!.state as string).should.equal("disabled");
     await ask("enable-plc", "plc-sim");
     await until(() => sim.stats.requests > before, 2000, "polling to resume");
+  });
+
+  it("lists groups refused at deploy with their reason, and starting one is 409 with it", async () => {
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("good"),
+      group("bad-tag", { tags: [{ name: "v", address: "D1A" }] }),
+      group("zero", { interval: "0" }),
+      { ...group("good"), id: "dup-node" },
+      statusNode,
+      replies,
+    ]);
+    const s = await ask("status");
+    const refused = s.payload.groups!.filter((g) => g.state === "refused");
+    refused
+      .map((g) => g.name)
+      .sort()
+      .should.eql(["bad-tag", "good", "zero"]);
+    String(refused.find((g) => g.name === "bad-tag")!.reason).should.match(/D1A/);
+    String(refused.find((g) => g.name === "zero")!.reason).should.match(/interval/);
+    String(refused.find((g) => g.name === "good")!.reason).should.match(/already exists/);
+    (s.payload.engine as Record<string, number>).should.containEql({ totalGroups: 4, refusedGroups: 3 });
+    const start = await ask("start", "zero");
+    start.statusCode.should.equal(409);
+    start.payload.should.containEql({ code: "GROUP_REFUSED" });
+    // The good one of the duplicate pair still works.
+    (await ask("start", "good")).statusCode.should.equal(200);
+  });
+
+  it("keys PLCs by node id: duplicate names get distinct display names; an ambiguous name is 409 with the candidates", async () => {
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port, { name: "line" }),
+      plcConfig("plc2", sim.port, { name: "line" }),
+      statusNode,
+      replies,
+    ]);
+    const s = await ask("status");
+    s.payload
+      .plcs!.map((p) => p.displayName)
+      .sort()
+      .should.eql(["line [plc2]", "line [plc]"]);
+    const ambiguous = await ask("disable-plc", "line");
+    ambiguous.statusCode.should.equal(409);
+    ambiguous.payload.should.containEql({ code: "PLC_AMBIGUOUS" });
+    (ambiguous.payload.candidates as { id: string }[])
+      .map((c) => c.id)
+      .sort()
+      .should.eql(["plc", "plc2"]);
+    (await ask("disable-plc", "plc2")).statusCode.should.equal(200);
+    const after = await ask("status");
+    after.payload.plcs!.find((p) => p.id === "plc2")!.state!.should.equal("disabled");
+    after.payload.plcs!.find((p) => p.id === "plc")!.state!.should.not.equal("disabled");
+  });
+
+  describe("with token authentication", () => {
+    const TOKEN = "node-test-token-0123456789";
+    const secured = { ...statusNode, auth: "token", tokenEnv: "JSSCADA_TEST_TOKEN" };
+    afterEach(() => delete process.env.JSSCADA_TEST_TOKEN);
+
+    it("an HTTP request needs the Bearer token; a message from inside the runtime does not", async () => {
+      process.env.JSSCADA_TEST_TOKEN = TOKEN;
+      await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), secured, replies]);
+      const http = (authorization?: string) =>
+        ask("start", "a", { req: { headers: authorization ? { authorization } : {}, params: {} } });
+      const denied = await http(`Bearer ${TOKEN.slice(0, 10)}`);
+      denied.statusCode.should.equal(401);
+      (denied.headers as Record<string, string>).should.containEql({ "WWW-Authenticate": "Bearer" });
+      (await http()).statusCode.should.equal(401);
+      (await http(`Bearer ${TOKEN}`)).statusCode.should.equal(200);
+      (await ask("stop", "a")).statusCode.should.equal(200);
+    });
+
+    it("a WebSocket session needs an auth message first", async () => {
+      process.env.JSSCADA_TEST_TOKEN = TOKEN;
+      await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), secured, replies]);
+      const ws = async (body: object, id = "s1") =>
+        JSON.parse(
+          String(
+            (await ask("", undefined, { payload: JSON.stringify(body), _session: { type: "websocket", id } }))
+              .payload,
+          ),
+        ) as Record<string, unknown>;
+      (await ws({ command: "start", name: "a" })).should.containEql({ type: "reply", statusCode: 401 });
+      (await ws({ command: "auth", token: "wrong-token-0123456789" })).should.containEql({ statusCode: 401 });
+      (await ws({ command: "auth", token: TOKEN })).should.containEql({ command: "auth", statusCode: 200 });
+      (await ws({ command: "start", name: "a" })).should.containEql({ command: "start", statusCode: 200 });
+      // Authentication belongs to the session, not to the client's knowledge of an id.
+      (await ws({ command: "stop", name: "a" }, "s2")).should.containEql({ statusCode: 401 });
+    });
   });
 });
