@@ -19,6 +19,7 @@ import {
   connectionOf,
   describeConnection,
   intOption,
+  modulesOption,
   parse,
 } from "./options";
 
@@ -105,6 +106,9 @@ Options:
   --jitter MS         extra random processing time, 0..MS (default 0)
   --max-clients N     simultaneous TCP clients (default 64; 1 behaves like an iQ-R built-in port)
   --generators        make memory move: counter D0, sine D1, random walk D2, toggling M0, counter D10
+  --modules LIST      buffer-memory modules for U\\G, e.g. 1=4096,3E0=8192 (default 1=4096,3E0=4096);
+                      others answer end code 4043
+  --model-padding P   pad the 0101 model name with "space" (default) or "nul"
   --frame, --binary/--ascii, --tcp/--udp, --series, --zr-hex as for the other commands
   -h, --help          this help`,
 };
@@ -369,6 +373,12 @@ async function remote(op: RemoteOperation, args: readonly string[], io: CliIo): 
   return EXIT.OK;
 }
 
+function paddingOption(values: Record<string, unknown>): "space" | "nul" | undefined {
+  const p = values["model-padding"];
+  if (p === undefined || p === "space" || p === "nul") return p;
+  throw new UsageError(`--model-padding must be space or nul, got "${String(p)}"`);
+}
+
 /** The --generators demo set: something visibly moving on the common word and bit devices. */
 export const DEMO_GENERATORS: readonly GeneratorSpec[] = [
   { kind: "counter", address: "D0", periodMs: 100 },
@@ -396,6 +406,8 @@ async function sim(args: readonly string[], io: CliIo): Promise<number> {
     latencyMs: intOption(values, "latency", 0, 0, 60_000),
     jitterMs: intOption(values, "jitter", 0, 0, 60_000),
     maxClients: intOption(values, "max-clients", 64, 1, 10_000),
+    modules: modulesOption(values),
+    modelPadding: paddingOption(values),
   });
   try {
     await simulator.start();
