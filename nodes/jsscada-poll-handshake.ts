@@ -340,5 +340,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType(TYPE, JsscadaPollHandshakeNode);
+  RED.nodes.registerType("jsscada-poll-handshake", JsscadaPollHandshakeNode);
 };
