@@ -13,6 +13,8 @@ export interface Command<T> {
   read(r: FieldReader): T;
   /** 1E commands only: response data bytes on normal completion (1E responses carry no length). */
   readonly responseBytes1E?: number;
+  /** Read commands: the data words the answer carries (bits in 16-point words), for the PLC load figures. */
+  readonly words?: number;
 }
 
 export const CMD = {
@@ -56,6 +58,7 @@ export function batchReadWords(format: WireFormat, ref: DeviceRef, points: numbe
     name: "batch read (words)",
     command: CMD.BATCH_READ,
     subcommand: wordSubcommand(format, ref),
+    words: points,
     write: (w) => w.device(ref).u16(points),
     read: (r) => r.words(points),
   };
@@ -68,6 +71,7 @@ export function batchReadBits(format: WireFormat, ref: DeviceRef, points: number
     name: "batch read (bits)",
     command: CMD.BATCH_READ,
     subcommand: subcommandFor(format, "bit"),
+    words: Math.ceil(points / 16),
     write: (w) => w.device(ref).u16(points),
     read: (r) => r.bits(points),
   };
@@ -120,6 +124,7 @@ export function randomRead(
     name: "random read",
     command: CMD.RANDOM_READ,
     subcommand: subcommandFor(format, "word"),
+    words: words.length + 2 * dwords.length,
     write: (w) => {
       w.u8(words.length).u8(dwords.length);
       for (const ref of words) w.device(ref);
@@ -208,6 +213,7 @@ export function multiBlockRead(
     name: "multi-block read",
     command: CMD.MULTI_BLOCK_READ,
     subcommand: subcommandFor(format, "word"),
+    words: [...wordBlocks, ...bitBlocks].reduce((n, b) => n + b.points, 0),
     write: (w) => {
       w.u8(wordBlocks.length).u8(bitBlocks.length);
       for (const b of wordBlocks) w.device(b.ref).u16(b.points);
