@@ -66,7 +66,6 @@ export function batchReadWords1E(ref: DeviceRef, points: number): Command<number
     subcommand: 0,
     responseBytes1E: 2 * points,
     words: points,
-    words: points,
     write: (w) => writeCount(writeDevice1E(w, ref), points),
     read: (r) => r.words(points),
   };
@@ -80,7 +79,6 @@ export function batchReadBits1E(ref: DeviceRef, points: number): Command<boolean
     command: CMD_1E.BATCH_READ_BITS,
     subcommand: 0,
     responseBytes1E: Math.ceil(points / 2),
-    words: Math.ceil(points / 16),
     words: Math.ceil(points / 16),
     write: (w) => writeCount(writeDevice1E(w, ref), points),
     read: (r) => readBits(r, points),
