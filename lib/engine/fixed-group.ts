@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { type Clock } from "./clock";
 import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
-import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
+import { PollError, type PollOutcome, type RequestSender, pollDuration, pollOnce } from "./poller";
 import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
 import { PollStats } from "./stats";
@@ -71,6 +71,8 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private cycleTriggers: readonly unknown[] = [];
   /** The last manual cycle's message, for the trigger() callers it answers. */
   private lastManual?: { readonly cycle: number; readonly message: GroupMessage };
+  /** The connection set-up the last poll that waited for one waited for (ms). */
+  private connectMs?: number;
 
   constructor(options: FixedGroupOptions) {
     super();
@@ -153,6 +155,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
       errors: s.errors,
       successRate: s.successRate === null ? 100 : Math.round(s.successRate * 1000) / 10,
       pollTime: { last: r(latency.last), avg: r(latency.avg), max: r(latency.max), p99: r(latency.p99) },
+      connectMs: this.connectMs === undefined ? null : r(this.connectMs),
       overruns: s.overruns,
       lastError: s.lastError?.message,
       lastErrorAt: s.lastErrorAt === null ? undefined : new Date(s.lastErrorAt).toISOString(),
@@ -201,7 +204,13 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   }
 
   private onCycle(report: CycleReport): void {
-    this.stats.recordCycle(report);
+    // Poll time is the poll: the wait for a connection set up meanwhile is reported as connectMs.
+    // (Only on the system clock: the pool's connection times are performance.now() values.)
+    const duration = this.clock
+      ? report.duration
+      : pollDuration(this.plc, report.startedAt, report.finishedAt);
+    if (duration !== report.duration) this.connectMs = this.plc.connectMs;
+    this.stats.recordCycle({ ...report, duration });
     if (!report.ok) {
       const err = toPollError(this.name, report.error);
       this.setState(this.running ? "error" : "stopped");
