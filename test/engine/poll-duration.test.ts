@@ -2,7 +2,11 @@ import "should";
 import { pollDuration } from "../../lib/engine/poller";
 
 describe("poll time without connection set-up", () => {
-  const plc = (connectedAt?: number) => ({ name: "p", connectedAt, request: () => Promise.reject(new Error()) });
+  const plc = (connectedAt?: number) => ({
+    name: "p",
+    connectedAt,
+    request: () => Promise.reject(new Error()),
+  });
 
   it("leaves out the wait for a connection set up while the poll ran", () => {
     pollDuration(plc(1300), 1000, 1302).should.equal(2);
