@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: [".build-*/", "dist/", "node_modules/", ".userdir/", "test-output/"] },
+  { ignores: [".build-*/", ".ci/node-red-5/pkg/", "dist/", "node_modules/", ".userdir/", "test-output/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

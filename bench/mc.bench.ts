@@ -41,7 +41,7 @@ interface TableSpec {
   readonly bitArrays: boolean;
 }
 
-const MIXED: TableSpec = {
+export const MIXED: TableSpec = {
   devices: [
     ["D", 0.45, 12000],
     ["R", 0.2, 32000],
@@ -61,7 +61,7 @@ const MIXED: TableSpec = {
 };
 
 /** What mcprotocol can read: D and R words as int16 (it has no W device), M bits. */
-const COMPARABLE: TableSpec = {
+export const COMPARABLE: TableSpec = {
   devices: [
     ["D", 0.5, 12000],
     ["R", 0.3, 32000],
@@ -84,7 +84,7 @@ function choose<T extends readonly unknown[]>(rand: () => number, items: readonl
  * A realistic scattered tag table: about 80 % of the tags in clusters (a station's block of registers,
  * packed with small gaps) and 20 % singletons anywhere on the device. Returns address texts.
  */
-function tagTable(spec: TableSpec, count: number, seed: number): string[] {
+export function tagTable(spec: TableSpec, count: number, seed: number): string[] {
   const rand = prng(seed);
   const out = new Set<string>();
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));

@@ -22,7 +22,8 @@ module.exports = function demoSettings({ userDir, flowFile = "flows.json" }) {
     telemetry: { enabled: false },
     editorTheme: {
       tours: false,
-      projects: { enabled: false },
+      // Off, Node-RED's default: an explicit `enabled: false` (or no `projects`) warns at every start.
+      projects: {},
       page: { title: "jsscada polling engine demo" },
       header: { title: "jsscada polling engine demo" },
     },

@@ -336,5 +336,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType(TYPE, JsscadaPollHandshakeNode);
+  RED.nodes.registerType("jsscada-poll-handshake", JsscadaPollHandshakeNode);
 };

@@ -68,6 +68,7 @@ const STORE_TROUBLE: Record<string, string> = {
   QUEUE_STORE_CORRUPT: "store corrupt",
   QUEUE_STORE_UNWRITABLE: "store unwritable",
   QUEUE_STORE_LOCKED: "store in use by another queue",
+  QUEUE_STORE_UNAVAILABLE: "disk store unavailable",
 };
 
 /** "store corrupt: file is not a database": a status line has no room for the file's path. */

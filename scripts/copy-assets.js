@@ -1,4 +1,5 @@
-// Node-RED loads a node's .html, locales/ and icons/ only from beside the node's .js file,
+// The build's other steps: tsc drops the CLI's run bit (`npx jsscada-mc` would say "Permission denied"),
+// and Node-RED loads a node's .html, locales/ and icons/ only from beside the node's .js file,
 // so the build copies them next to the compiled nodes.
 const fs = require("node:fs");
 const path = require("node:path");
@@ -13,3 +14,4 @@ for (const dir of ["nodes/locales", "nodes/editor", "icons"]) {
   const src = path.join(root, dir);
   if (fs.existsSync(src)) fs.cpSync(src, path.join(out, path.basename(dir)), { recursive: true });
 }
+fs.chmodSync(path.join(root, "dist", "lib", "cli", "main.js"), 0o755);

@@ -598,7 +598,13 @@ function dashboard(f, row) {
     "// Status (interval or Refresh) → table, gauge, warning, charts; a command's answer → notification.\n" +
       "if (msg.topic !== 'status' || !msg.payload || !msg.payload.groups) {\n" +
       "  const p = msg.payload || {};\n" +
-      "  return [null, null, null, null, null, { payload: `${msg.statusCode}: ${p.message || p.error || 'done'}` }];\n}\n" +
+      "  // One notification shows at a time: answers that come together (Trigger HANDSHAKE groups sends\n" +
+      "  // one command per group) are shown together.\n" +
+      "  const now = Date.now();\n" +
+      "  const recent = (context.get('recent') || []).filter((r) => now - r.at < 1500);\n" +
+      "  recent.push({ at: now, text: `${msg.statusCode}: ${p.message || p.error || 'done'}` });\n" +
+      "  context.set('recent', recent);\n" +
+      "  return [null, null, null, null, null, { payload: recent.map((r) => r.text).join(' · ') }];\n}\n" +
       "const s = msg.payload;\nflow.set('groups', s.groups);\n" +
       "const rows = s.groups.map((g) => ({\n  group: g.name, mode: g.mode, state: g.state, polls: g.polls,\n" +
       "  'success %': g.successRate, 'avg ms': Math.round(g.pollTime.avg * 10) / 10, 'last error': g.lastError || '',\n}));\n" +

@@ -17,15 +17,17 @@
  *                   where nobody configured it.
  */
 "use strict";
-/* global Buffer, setTimeout, clearTimeout, AbortController */
+/* global Buffer, setTimeout, AbortController */
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");
+const { setTimeout: sleep } = require("node:timers/promises");
 
 const ROOT = path.join(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
 const PKG = require(path.join(ROOT, "package.json"));
+const DEMO_SETTINGS = require(path.join(ROOT, "demo", "settings.js"));
 
 function fail(message) {
   console.error(`npm start: ${message}`);
@@ -80,13 +82,25 @@ function startPlcProgram(memory, signal) {
           memory.set("D1112", Math.random() < 0.95 ? 1 : 2);
         },
       });
-      await new Promise((resolve) => {
-        const t = setTimeout(resolve, 3000);
-        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
+      // The pause takes its abort listener off again (one left per part is a MaxListenersExceededWarning).
+      await sleep(3000, undefined, { signal }).catch(() => undefined);
     }
   };
   return loop().catch((err) => console.error(`PLC program stopped: ${err.message}`));
+}
+
+/**
+ * An empty credentials file encrypted with the demo's credentialSecret, as Node-RED writes it
+ * (aes-256-ctr, key = sha256(secret), hex IV + base64): without one Node-RED warns
+ * "Encrypted credentials not found" at every start.
+ */
+function writeEmptyCredentials(file) {
+  if (fs.existsSync(file)) return;
+  const key = crypto.createHash("sha256").update(DEMO_SETTINGS({}).credentialSecret).digest();
+  const iv = crypto.randomBytes(16);
+  const cipher = crypto.createCipheriv("aes-256-ctr", key, iv);
+  const data = iv.toString("hex") + cipher.update("{}", "utf8", "base64") + cipher.final("base64");
+  fs.writeFileSync(file, JSON.stringify({ $: data }));
 }
 
 /** The user directory: this package linked into node_modules, and the demo flow. */
@@ -112,6 +126,7 @@ function prepareUserDir(userDir) {
     fs.rmSync(link, { recursive: true, force: true });
     fs.symlinkSync(path.relative(path.dirname(link), ROOT), link, "dir");
   }
+  writeEmptyCredentials(path.join(userDir, "flows_cred.json"));
   const flowFile = path.join(userDir, "flows.json");
   if (process.env.DEMO_KEEP_FLOW === "1" && fs.existsSync(flowFile)) return "kept";
   fs.copyFileSync(process.env.DEMO_FLOW || path.join(ROOT, "demo", "flow.json"), flowFile);
@@ -155,7 +170,7 @@ async function main() {
   const flow = prepareUserDir(userDir);
   const express = require("express");
   const RED = require("node-red");
-  const settings = require(path.join(ROOT, "demo", "settings.js"))({ userDir });
+  const settings = DEMO_SETTINGS({ userDir });
   const app = express();
   const server = http.createServer(app);
   RED.init(server, settings);
@@ -191,10 +206,6 @@ async function main() {
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),
-  );
-  // One machine-readable line for scripts and the browser tests.
-  console.log(
-    `DEMO_READY ${JSON.stringify({ url, simulatorPort: simulator ? simulator.port : null, token: api.token })}`,
   );
 
   let stopping = false;

@@ -19,12 +19,14 @@ import {
 } from "./errors";
 import { FairQueue } from "./fair-queue";
 import {
+  FrameHead,
   type FrameFormat,
   type FrameType,
   LOCAL_ROUTE,
   type Route,
-  decodeResponse,
   encodeRequest,
+  patchSerial,
+  readFrameHead,
 } from "./frame";
 import { decodeResponse1E, encodeRequest1E } from "./frame-1e";
 import { type Transport, type TransportKind, openTransport } from "./transport";
@@ -61,9 +63,8 @@ interface Pending {
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: McError) => void;
   serial: number;
-  frame?: Buffer;
+  /** performance.now() when sent; its time-out falls due requestTimeoutMs later. */
   sentAt: number;
-  timer?: NodeJS.Timeout;
 }
 
 export type ClientState = "disconnected" | "connecting" | "connected" | "closed";
@@ -80,8 +81,17 @@ export class McClient extends EventEmitter {
   private transport?: Transport;
   private connecting?: Promise<void>;
   private readonly queue = new FairQueue<Pending>();
+  /** By serial, in the order sent (so the first one is always the next to time out). */
   private inFlight = new Map<number, Pending>();
   private nextSerial = 1;
+  /**
+   * One timer for every request in flight, armed for the oldest one's time-out and moved on when it
+   * fires, instead of a timer set and cleared per request.
+   */
+  private deadlineTimer?: NodeJS.Timeout;
+  /** Each command's request frame, encoded on first use (on 4E a copy gets its serial patched in). */
+  private readonly encoded = new WeakMap<Command<unknown>, Buffer>();
+  private readonly head = new FrameHead();
   private _state: ClientState = "disconnected";
 
   constructor(options: ClientOptions) {
@@ -163,6 +173,8 @@ export class McClient extends EventEmitter {
     this._state = "closed";
     this.transport?.close();
     this.transport = undefined;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     const err = this.closedError();
     this.failInFlight(err);
     this.failQueued(err);
@@ -179,9 +191,16 @@ export class McClient extends EventEmitter {
   request<T>(cmd: Command<T>, owner = ""): Promise<T> {
     if (this._state === "closed") return Promise.reject(this.closedError());
     return new Promise<T>((resolve, reject) => {
-      this.queue.push(owner, { cmd, resolve: resolve as (v: unknown) => void, reject, serial: 0, sentAt: 0 });
-      if (this._state === "connected") this.pump();
-      else this.connect().catch(() => undefined); // the queued request is failed by connect()
+      const p: Pending = { cmd, resolve: resolve as (v: unknown) => void, reject, serial: 0, sentAt: 0 };
+      if (this._state !== "connected") {
+        this.queue.push(owner, p);
+        this.connect().catch(() => undefined); // the queued request is failed by connect()
+      } else if (this.queue.length === 0 && this.inFlight.size < this.opts.maxInFlight) {
+        this.send(p); // nobody waiting: no turn to take
+      } else {
+        this.queue.push(owner, p);
+        this.pump();
+      }
     });
   }
 
@@ -195,39 +214,57 @@ export class McClient extends EventEmitter {
       this.queue.length > 0 &&
       this.inFlight.size < this.opts.maxInFlight
     ) {
-      const p = this.queue.shift()!;
-      let frame: Buffer;
-      try {
-        const w = new FieldWriter(this.format);
-        p.cmd.write(w);
-        p.serial = this.allocateSerial();
-        frame = this.is1E
-          ? encodeRequest1E(this.format.encoding, {
-              command: p.cmd.command,
-              pc: this.route.pc,
-              timer: this.timer,
-              data: w.toBuffer(),
-            })
-          : encodeRequest(this.format, {
-              serial: p.serial,
-              route: this.route,
-              timer: this.timer,
-              command: p.cmd.command,
-              subcommand: p.cmd.subcommand,
-              data: w.toBuffer(),
-            });
-      } catch (err) {
-        this.finish(p, err instanceof McError ? err : new McProtocolError(String(err)));
-        continue;
-      }
-      p.sentAt = performance.now();
-      p.timer = setTimeout(() => this.onTimeout(p), this.opts.requestTimeoutMs);
-      this.inFlight.set(p.serial, p);
-      this.transport!.send(
-        frame,
-        this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
-      );
+      this.send(this.queue.shift()!);
     }
+  }
+
+  private send(p: Pending): void {
+    let frame: Buffer;
+    try {
+      frame = this.frameOf(p.cmd);
+    } catch (err) {
+      this.finish(p, err instanceof McError ? err : new McProtocolError(String(err)));
+      return;
+    }
+    if (this.opts.frame === "4E") {
+      p.serial = this.allocateSerial();
+      // A copy: the cached frame may still sit in the socket's write queue with another serial.
+      frame = Buffer.from(frame);
+      patchSerial(this.format, frame, p.serial);
+    }
+    p.sentAt = performance.now();
+    this.deadlineTimer ??= setTimeout(this.onDeadline, this.opts.requestTimeoutMs);
+    this.inFlight.set(p.serial, p);
+    this.transport!.send(
+      frame,
+      this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
+    );
+  }
+
+  /** The command's request frame with serial 0; throws what the command's encoder throws. */
+  private frameOf(cmd: Command<unknown>): Buffer {
+    let frame = this.encoded.get(cmd);
+    if (!frame) {
+      const w = new FieldWriter(this.format);
+      cmd.write(w);
+      frame = this.is1E
+        ? encodeRequest1E(this.format.encoding, {
+            command: cmd.command,
+            pc: this.route.pc,
+            timer: this.timer,
+            data: w.toBuffer(),
+          })
+        : encodeRequest(this.format, {
+            serial: 0,
+            route: this.route,
+            timer: this.timer,
+            command: cmd.command,
+            subcommand: cmd.subcommand,
+            data: w.toBuffer(),
+          });
+      this.encoded.set(cmd, frame);
+    }
+    return frame;
   }
 
   private allocateSerial(): number {
@@ -240,24 +277,36 @@ export class McClient extends EventEmitter {
   }
 
   private onFrame(frame: Buffer): void {
-    let res: { serial: number; endCode: number; data: Buffer; abnormalCode?: number };
+    let serial: number;
+    let endCode: number;
+    let dataOffset: number;
+    let abnormalCode: number | undefined;
     try {
-      res = this.is1E
-        ? { serial: 0, ...decodeResponse1E(this.format.encoding, frame) }
-        : decodeResponse(this.format, frame);
+      if (this.is1E) {
+        const res = decodeResponse1E(this.format.encoding, frame);
+        serial = 0;
+        endCode = res.endCode;
+        dataOffset = frame.length - res.data.length;
+        abnormalCode = res.abnormalCode;
+      } else {
+        const head = readFrameHead(this.format, "response", frame, this.head);
+        serial = head.serial;
+        endCode = head.fields[0]!;
+        dataOffset = head.dataOffset;
+      }
     } catch (err) {
       this.reset(err instanceof McError ? err : new McProtocolError(String(err)));
       return;
     }
-    const p = this.inFlight.get(res.serial);
+    const p = this.inFlight.get(serial);
     if (!p) return; // a late answer to a request that already timed out (4E): ignore
-    this.inFlight.delete(res.serial);
-    if (res.endCode !== 0) {
-      const frame1E = this.is1E ? { abnormalCode: res.abnormalCode } : undefined;
-      this.finish(p, new McEndCodeError(res.endCode, `${this.label}: ${p.cmd.name}: `, frame1E));
+    this.inFlight.delete(serial);
+    if (endCode !== 0) {
+      const frame1E = this.is1E ? { abnormalCode } : undefined;
+      this.finish(p, new McEndCodeError(endCode, `${this.label}: ${p.cmd.name}: `, frame1E));
     } else {
       try {
-        const r = new FieldReader(res.data, this.format);
+        const r = new FieldReader(frame, this.format, dataOffset);
         const value = p.cmd.read(r);
         if (r.remaining !== 0)
           throw new McProtocolError(`${p.cmd.name}: ${r.remaining} unexpected trailing bytes`);
@@ -272,8 +321,25 @@ export class McClient extends EventEmitter {
     this.pump();
   }
 
+  /** Times out every request whose time is up, then re-arms for the next one to fall due. */
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = undefined;
+    const timeoutMs = this.opts.requestTimeoutMs;
+    for (;;) {
+      const oldest = this.inFlight.values().next();
+      if (oldest.done) return;
+      // Timers run on a millisecond clock: within 1 ms counts as due.
+      const dueIn = oldest.value.sentAt + timeoutMs - performance.now();
+      if (dueIn >= 1) {
+        clearTimeout(this.deadlineTimer); // pump() may have armed it for a request it just sent
+        this.deadlineTimer = setTimeout(this.onDeadline, dueIn);
+        return;
+      }
+      this.onTimeout(oldest.value);
+    }
+  };
+
   private onTimeout(p: Pending): void {
-    if (!this.inFlight.has(p.serial) || this.inFlight.get(p.serial) !== p) return;
     this.inFlight.delete(p.serial);
     const err = new McTimeoutError(
       `${this.label}: ${p.cmd.name} timed out after ${this.opts.requestTimeoutMs} ms`,
@@ -300,6 +366,8 @@ export class McClient extends EventEmitter {
   private failInFlight(err: McError): void {
     const all = [...this.inFlight.values()];
     this.inFlight.clear();
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     for (const p of all) this.finish(p, err);
   }
 
@@ -309,7 +377,6 @@ export class McClient extends EventEmitter {
   }
 
   private finish(p: Pending, error: McError | undefined, value?: unknown): void {
-    if (p.timer) clearTimeout(p.timer);
     const durationMs = p.sentAt ? performance.now() - p.sentAt : 0;
     if (error) p.reject(error);
     else p.resolve(value);

@@ -3,7 +3,7 @@
  * length field: FrameSplitter turns a TCP byte stream (split or coalesced) into whole frames.
  */
 import { McProtocolError } from "./errors";
-import { type Encoding } from "./wire";
+import { type Encoding, hexDigit } from "./wire";
 
 /** 1E frames have their own codec (frame-1e.ts); this module frames 3E and 4E. */
 export type FrameType = "1E" | "3E" | "4E";
@@ -64,6 +64,16 @@ export function headerLength(fmt: FrameFormat): number {
 /** Largest frame we accept; anything longer is garbage, not a slow PLC (960 words in ASCII is ~3.9 k). */
 export const MAX_FRAME_LENGTH = 8192;
 
+/** The subheader as it starts a frame: two bytes (binary) or four characters (ASCII). */
+const SUBHEADER_BYTES = {
+  request: { "3E": [0x50, 0x00], "4E": [0x54, 0x00] },
+  response: { "3E": [0xd0, 0x00], "4E": [0xd4, 0x00] },
+} as const;
+const SUBHEADER_TEXT = {
+  request: { "3E": [...Buffer.from("5000")], "4E": [...Buffer.from("5400")] },
+  response: { "3E": [...Buffer.from("D000")], "4E": [...Buffer.from("D400")] },
+} as const;
+
 function hex(v: number, digits: number): string {
   return v.toString(16).toUpperCase().padStart(digits, "0");
 }
@@ -100,7 +110,9 @@ function encode(
       out.writeUInt16LE(f, p);
       p += 2;
     }
-    data.copy(out, p);
+    // Buffer#copy costs more than a loop for the few bytes most answers carry.
+    if (data.length > 64) data.copy(out, p);
+    else for (let i = 0; i < data.length; i++) out[p + i] = data[i]!;
     return out;
   }
   let head = hex(sub, 4);
@@ -119,19 +131,56 @@ export function encodeResponse(fmt: FrameFormat, res: ResponseFrame): Buffer {
   return encode(fmt, "response", res.serial, res.route, [res.endCode], res.data);
 }
 
+/**
+ * A frame's header read in place: no copies, no per-field objects. The client reuses one per connection
+ * on its hot path; decodeRequest/decodeResponse build their plain objects from it.
+ */
+export class FrameHead {
+  serial = 0;
+  network = 0;
+  pc = 0;
+  moduleIo = 0;
+  station = 0;
+  /** The 2-byte values after the length: (timer, command, subcommand) or (end code). */
+  readonly fields = [0, 0, 0];
+  /** Where the command data (or, on an error end code, the error information) starts. */
+  dataOffset = 0;
+
+  get route(): Route {
+    const { network, pc, moduleIo, station } = this;
+    const local = LOCAL_ROUTE;
+    // Nearly every frame addresses the local CPU: share the (read-only) constant.
+    if (
+      network === local.network &&
+      pc === local.pc &&
+      moduleIo === local.moduleIo &&
+      station === local.station
+    )
+      return local;
+    return { network, pc, moduleIo, station };
+  }
+}
+
 /** A cursor over a frame's header fields, binary or ASCII. */
 class HeaderReader {
-  private pos = 0;
+  pos = 0;
   constructor(
     private readonly buf: Buffer,
     private readonly ascii: boolean,
   ) {}
   private hexField(digits: number): number {
     if (this.pos + digits > this.buf.length) throw new McProtocolError("truncated frame header");
-    const text = this.buf.toString("latin1", this.pos, this.pos + digits);
-    if (!/^[0-9A-Fa-f]+$/.test(text)) throw new McProtocolError(`invalid ASCII header field "${text}"`);
+    let v = 0;
+    for (let i = 0; i < digits; i++) {
+      const d = hexDigit(this.buf[this.pos + i]!);
+      if (d < 0) {
+        const text = this.buf.toString("latin1", this.pos, this.pos + digits);
+        throw new McProtocolError(`invalid ASCII header field "${text}"`);
+      }
+      v = v * 16 + d;
+    }
     this.pos += digits;
-    return parseInt(text, 16);
+    return v;
   }
   u8(): number {
     if (this.ascii) return this.hexField(2);
@@ -145,56 +194,86 @@ class HeaderReader {
     this.pos += 2;
     return v;
   }
-  get offset(): number {
-    return this.pos;
+}
+
+/** Reads a frame's header into `head`; throws McProtocolError when it is not a well-formed frame. */
+export function readFrameHead(fmt: FrameFormat, side: Side, frame: Buffer, head: FrameHead): FrameHead {
+  const count = side === "request" ? 3 : 1;
+  const end = headerLength(fmt) + 2 * count;
+  if (fmt.encoding === "binary" && frame.length >= end) {
+    // Every request and answer passes here: plain byte reads at fixed offsets, no cursor object.
+    const sub = (frame[0]! << 8) | frame[1]!;
+    const expected = subheaderOf(side, fmt.frame);
+    if (sub !== expected) {
+      throw new McProtocolError(`unexpected subheader ${hex(sub, 4)} (expected ${hex(expected, 4)})`);
+    }
+    let p = 2;
+    head.serial = 0;
+    if (fmt.frame === "4E") {
+      head.serial = frame[2]! | (frame[3]! << 8);
+      p = 6;
+    }
+    head.network = frame[p]!;
+    head.pc = frame[p + 1]!;
+    head.moduleIo = frame[p + 2]! | (frame[p + 3]! << 8);
+    head.station = frame[p + 4]!;
+    const length = frame[p + 5]! | (frame[p + 6]! << 8);
+    p += 7;
+    if (frame.length !== p + length) {
+      throw new McProtocolError(`frame length field says ${length}, frame carries ${frame.length - p}`);
+    }
+    for (let i = 0; i < count; i++, p += 2) head.fields[i] = frame[p]! | (frame[p + 1]! << 8);
+    head.dataOffset = p;
+    return head;
   }
-}
-
-interface Decoded {
-  serial: number;
-  route: Route;
-  fields: number[];
-  data: Buffer;
-}
-
-function decode(fmt: FrameFormat, side: Side, frame: Buffer, fieldCount: number): Decoded {
-  const ascii = fmt.encoding === "ascii";
-  const r = new HeaderReader(frame, ascii);
+  const r = new HeaderReader(frame, fmt.encoding === "ascii");
   const sub = r.u16(true);
   const expected = subheaderOf(side, fmt.frame);
   if (sub !== expected) {
     throw new McProtocolError(`unexpected subheader ${hex(sub, 4)} (expected ${hex(expected, 4)})`);
   }
-  let serial = 0;
+  head.serial = 0;
   if (fmt.frame === "4E") {
-    serial = r.u16();
+    head.serial = r.u16();
     r.u16();
   }
-  const route: Route = { network: r.u8(), pc: r.u8(), moduleIo: r.u16(), station: r.u8() };
+  head.network = r.u8();
+  head.pc = r.u8();
+  head.moduleIo = r.u16();
+  head.station = r.u8();
   const length = r.u16();
-  if (frame.length !== r.offset + length) {
-    throw new McProtocolError(`frame length field says ${length}, frame carries ${frame.length - r.offset}`);
+  if (frame.length !== r.pos + length) {
+    throw new McProtocolError(`frame length field says ${length}, frame carries ${frame.length - r.pos}`);
   }
-  const fields: number[] = [];
-  for (let i = 0; i < fieldCount; i++) fields.push(r.u16());
-  return { serial, route, fields, data: frame.subarray(r.offset) };
+  for (let i = 0; i < count; i++) head.fields[i] = r.u16();
+  head.dataOffset = r.pos;
+  return head;
 }
 
+/** decodeRequest/decodeResponse copy what they need out of it at once, so one will do. */
+const scratch = new FrameHead();
+
 export function decodeRequest(fmt: FrameFormat, frame: Buffer): RequestFrame {
-  const d = decode(fmt, "request", frame, 3);
+  const h = readFrameHead(fmt, "request", frame, scratch);
   return {
-    serial: d.serial,
-    route: d.route,
-    timer: d.fields[0]!,
-    command: d.fields[1]!,
-    subcommand: d.fields[2]!,
-    data: d.data,
+    serial: h.serial,
+    route: h.route,
+    timer: h.fields[0]!,
+    command: h.fields[1]!,
+    subcommand: h.fields[2]!,
+    data: frame.subarray(h.dataOffset),
   };
 }
 
 export function decodeResponse(fmt: FrameFormat, frame: Buffer): ResponseFrame {
-  const d = decode(fmt, "response", frame, 1);
-  return { serial: d.serial, route: d.route, endCode: d.fields[0]!, data: d.data };
+  const h = readFrameHead(fmt, "response", frame, scratch);
+  return { serial: h.serial, route: h.route, endCode: h.fields[0]!, data: frame.subarray(h.dataOffset) };
+}
+
+/** Sets the serial of an encoded 4E request (a copy of a cached frame) in place. */
+export function patchSerial(fmt: FrameFormat, frame: Buffer, serial: number): void {
+  if (fmt.encoding === "binary") frame.writeUInt16LE(serial & 0xffff, 2);
+  else frame.write(hex(serial & 0xffff, 4), 4, "latin1");
 }
 
 /**
@@ -203,12 +282,9 @@ export function decodeResponse(fmt: FrameFormat, frame: Buffer): ResponseFrame {
  */
 export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number | undefined {
   const ascii = fmt.encoding === "ascii";
-  const expected = subheaderOf(side, fmt.frame);
-  const subLen = ascii ? 4 : 2;
-  const have = Math.min(buf.length, subLen);
-  const want = ascii
-    ? Buffer.from(hex(expected, 4), "latin1")
-    : Buffer.from([expected >> 8, expected & 0xff]);
+  subheaderOf(side, fmt.frame); // refuses 1E
+  const want = (ascii ? SUBHEADER_TEXT : SUBHEADER_BYTES)[side][fmt.frame as "3E" | "4E"];
+  const have = Math.min(buf.length, want.length);
   for (let i = 0; i < have; i++) {
     if (buf[i] !== want[i])
       throw new McProtocolError(`garbage where a ${fmt.frame} ${fmt.encoding} ${side} was expected`);
@@ -217,9 +293,15 @@ export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number |
   if (buf.length < head) return undefined;
   let length: number;
   if (ascii) {
-    const text = buf.toString("latin1", head - 4, head);
-    if (!/^[0-9A-Fa-f]{4}$/.test(text)) throw new McProtocolError(`invalid ASCII length field "${text}"`);
-    length = parseInt(text, 16);
+    length = 0;
+    for (let i = head - 4; i < head; i++) {
+      const d = hexDigit(buf[i]!);
+      if (d < 0) {
+        const text = buf.toString("latin1", head - 4, head);
+        throw new McProtocolError(`invalid ASCII length field "${text}"`);
+      }
+      length = length * 16 + d;
+    }
   } else {
     length = buf.readUInt16LE(head - 2);
   }
@@ -234,8 +316,10 @@ export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number |
  * Reassembles whole frames from a byte stream. After garbage the stream cannot be trusted: frames
  * complete before the garbage are still returned, `failure` is set, and every later push throws it.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class FrameSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   private _failure?: McProtocolError;
 
   constructor(
@@ -254,14 +338,19 @@ export class FrameSplitter {
         total = frameLength(this.fmt, this.side, this.pending);
       } catch (err) {
         this._failure = err as McProtocolError;
-        this.pending = Buffer.alloc(0);
+        this.pending = EMPTY;
         if (frames.length === 0) throw err;
         break;
       }
       if (total === undefined || this.pending.length < total) break;
+      if (total === this.pending.length) {
+        // The usual case: the chunk is exactly one frame.
+        frames.push(this.pending);
+        this.pending = EMPTY;
+        break;
+      }
       frames.push(this.pending.subarray(0, total));
       this.pending = this.pending.subarray(total);
-      if (this.pending.length === 0) break;
     }
     return frames;
   }
@@ -272,7 +361,7 @@ export class FrameSplitter {
   }
 
   reset(): void {
-    this.pending = Buffer.alloc(0);
+    this.pending = EMPTY;
     this._failure = undefined;
   }
 

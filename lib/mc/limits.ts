@@ -18,17 +18,26 @@ export interface RequestLimits {
   readonly multiBlockBlocks: number;
 }
 
-export function limitsFor(format: WireFormat): RequestLimits {
-  const iqr = format.series === "iqr";
+function limits(iqr: boolean, ascii: boolean): RequestLimits {
   return {
     batchWords: 960,
-    batchBits: format.encoding === "ascii" ? 3584 : 7168,
+    batchBits: ascii ? 3584 : 7168,
     randomReadPoints: iqr ? 96 : 192,
     randomWriteWordCost: iqr ? 960 : 1920,
     randomWriteBits: iqr ? 94 : 188,
     multiBlockPoints: 960,
     multiBlockBlocks: 120,
   };
+}
+
+// Made once: the simulator asks for them on every request.
+const LIMITS = {
+  ql: { binary: limits(false, false), ascii: limits(false, true) },
+  iqr: { binary: limits(true, false), ascii: limits(true, true) },
+} as const;
+
+export function limitsFor(format: WireFormat): RequestLimits {
+  return LIMITS[format.series === "iqr" ? "iqr" : "ql"][format.encoding === "ascii" ? "ascii" : "binary"];
 }
 
 /**

@@ -55,6 +55,8 @@ export interface PlannedRead {
   readonly tagIndexes: readonly number[];
   /** Sends the command and returns what it read as segments. */
   run(send: Send): Promise<Segment[]>;
+  /** run() without the sending: the command's answer as segments (executeReadPlan sends for itself). */
+  readonly segmentsOf?: (answer: unknown) => Segment[];
 }
 
 export interface ReadPlan {
@@ -111,32 +113,37 @@ function checkSeries(tags: readonly Tag[], format: WireFormat): void {
   }
 }
 
+function planned<T>(
+  command: Command<T>,
+  blocks: readonly Piece[],
+  segmentsOf: (answer: T) => Segment[],
+): Omit<PlannedRead, "tagIndexes"> {
+  return {
+    command,
+    blocks,
+    run: (send) => send(command).then(segmentsOf),
+    segmentsOf: segmentsOf as (answer: unknown) => Segment[],
+  };
+}
+
 function blockRequest(format: WireFormat, blocks: Piece[]): Omit<PlannedRead, "tagIndexes"> {
   if (blocks.length === 1) {
     const [b] = blocks as [Piece];
     const ref = refOf(b.device, b.start);
     const command = format.frame === "1E" ? batchReadWords1E(ref, b.len) : batchReadWords(format, ref, b.len);
-    return {
-      command,
-      blocks,
-      run: async (send) => [{ device: b.device, start: b.start, words: await send(command) }],
-    };
+    return planned(command, blocks, (words) => [{ device: b.device, start: b.start, words }]);
   }
   const wordBlocks = blocks.filter((b) => b.device.kind === "word");
   const bitBlocks = blocks.filter((b) => b.device.kind === "bit");
   const spec = (bs: Piece[]) => bs.map((b) => ({ ref: refOf(b.device, b.start), points: b.len }));
   const command = multiBlockRead(format, spec(wordBlocks), spec(bitBlocks));
-  return {
-    command,
-    // In answer order, so segment i of run() is blocks[i] (the tag slices rely on it).
-    blocks: [...wordBlocks, ...bitBlocks],
-    run: async (send) => {
-      const res = await send(command);
-      const seg = (bs: Piece[], data: number[][]) =>
-        bs.map((b, i) => ({ device: b.device, start: b.start, words: data[i]! }));
-      return [...seg(wordBlocks, res.wordBlocks), ...seg(bitBlocks, res.bitBlocks)];
-    },
-  };
+  const seg = (bs: Piece[], data: number[][]) =>
+    bs.map((b, i) => ({ device: b.device, start: b.start, words: data[i]! }));
+  // In answer order, so segment i of run() is blocks[i] (the tag slices rely on it).
+  return planned(command, [...wordBlocks, ...bitBlocks], (res) => [
+    ...seg(wordBlocks, res.wordBlocks),
+    ...seg(bitBlocks, res.bitBlocks),
+  ]);
 }
 
 function randomRequest(format: WireFormat, pieces: Piece[]): Omit<PlannedRead, "tagIndexes"> {
@@ -144,21 +151,14 @@ function randomRequest(format: WireFormat, pieces: Piece[]): Omit<PlannedRead, "
   const dwords = pieces.filter((p) => p.len === 2);
   const refs = (ps: Piece[]) => ps.map((p) => refOf(p.device, p.start));
   const command = randomRead(format, refs(words), refs(dwords));
-  return {
-    command,
-    blocks: [...words, ...dwords],
-    run: async (send) => {
-      const res = await send(command);
-      return [
-        ...words.map((p, i) => ({ device: p.device, start: p.start, words: [res.words[i]!] })),
-        ...dwords.map((p, i) => ({
-          device: p.device,
-          start: p.start,
-          words: [res.dwords[i]! & 0xffff, res.dwords[i]! >>> 16],
-        })),
-      ];
-    },
-  };
+  return planned(command, [...words, ...dwords], (res) => [
+    ...words.map((p, i) => ({ device: p.device, start: p.start, words: [res.words[i]!] })),
+    ...dwords.map((p, i) => ({
+      device: p.device,
+      start: p.start,
+      words: [res.dwords[i]! & 0xffff, res.dwords[i]! >>> 16],
+    })),
+  ]);
 }
 
 /**
@@ -232,9 +232,10 @@ export function planReads(tags: readonly Tag[], format: WireFormat, options: Pla
   return { format, tags, requests, lowerBound: bound, wordsRead: wordsOf(layout), slices };
 }
 
-function decode(tag: Tag, start: number, words: readonly number[]): TagValue {
-  if (tag.ref.device.kind === "word") return decodeTag(tag, words);
-  const offset = tag.ref.number - start * 16;
+/** The tag's value from `words`, whose word `from` is word `start` of the tag's device. */
+function decode(tag: Tag, start: number, words: readonly number[], from: number): TagValue {
+  if (tag.ref.device.kind === "word") return decodeTag(tag, words, from);
+  const offset = (from - start) * 16 + tag.ref.number;
   if (!tag.isArray) return ((words[offset >> 4]! >> (offset & 15)) & 1) === 1;
   const bits = new Array<boolean>(tag.points);
   for (let i = 0; i < tag.points; i++) {
@@ -260,21 +261,26 @@ function resolve(plan: ReadPlan, index: number, answers: readonly (readonly Segm
   const tag = plan.tags[index]!;
   const slices = plan.slices[index]!;
   const need = pieceOf(tag);
-  let words: number[] | undefined;
+  let words: readonly number[] | undefined;
+  let from = 0;
   const first = slices[0];
   if (slices.length === 1 && first!.len === need.len) {
+    // All in one segment: decoded where it lies in the answer, not copied out first.
     const seg = answers[first!.request]?.[first!.segment]?.words;
-    if (seg && seg.length >= first!.from + need.len) words = seg.slice(first!.from, first!.from + need.len);
+    if (seg && seg.length >= first!.from + need.len) {
+      words = seg;
+      from = first!.from;
+    }
   } else {
     let filled = 0;
-    words = new Array<number>(need.len);
+    const joined = new Array<number>(need.len);
     for (const s of slices) {
       const seg = answers[s.request]?.[s.segment]?.words;
       if (!seg || seg.length < s.from + s.len) break;
-      for (let k = 0; k < s.len; k++) words[s.at + k] = seg[s.from + k]!;
+      for (let k = 0; k < s.len; k++) joined[s.at + k] = seg[s.from + k]!;
       filled += s.len;
     }
-    if (filled !== need.len) words = undefined;
+    if (filled === need.len) words = joined;
   }
   if (!words)
     return {
@@ -282,7 +288,7 @@ function resolve(plan: ReadPlan, index: number, answers: readonly (readonly Segm
       error: new McError("MC_PROTOCOL", `"${tag.address}": words missing from the answer`),
     };
   try {
-    return { ok: true, value: decode(tag, need.start, words) };
+    return { ok: true, value: decode(tag, need.start, words, from) };
   } catch (err) {
     return { ok: false, error: asMcError(err) };
   }
@@ -305,30 +311,45 @@ async function readAlone(plan: ReadPlan, index: number, send: Send): Promise<Tag
  * the tags that really fail carry the error; connection and time-out errors fail the request's tags.
  */
 export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]> {
-  const outcomes = await Promise.all(
-    plan.requests.map((r) =>
-      r.run(send).then(
-        (segments) => ({ segments, error: undefined }),
-        (err: unknown) => ({ segments: [] as Segment[], error: asMcError(err) }),
-      ),
-    ),
-  );
-  const answers = outcomes.map((o) => o.segments);
+  const requests = plan.requests;
+  const answers = new Array<readonly Segment[]>(requests.length);
+  let errors: (McError | undefined)[] | undefined;
+  if (requests.length === 1) {
+    // The common case of a small group or a single tag: no Promise.all round.
+    const r = requests[0]!;
+    try {
+      answers[0] = r.segmentsOf ? r.segmentsOf(await send(r.command)) : await r.run(send);
+    } catch (err) {
+      answers[0] = [];
+      errors = [asMcError(err)];
+    }
+  } else {
+    const outcomes = await Promise.all(requests.map((r) => r.run(send).then(undefined, asMcError)));
+    outcomes.forEach((o, i) => {
+      if (o instanceof McError) {
+        answers[i] = [];
+        (errors ??= new Array<McError | undefined>(requests.length))[i] = o;
+      } else answers[i] = o;
+    });
+  }
+  const results = new Array<TagResult | Promise<TagResult>>(plan.tags.length);
+  if (!errors) {
+    for (let i = 0; i < results.length; i++) results[i] = resolve(plan, i, answers);
+    return results as TagResult[];
+  }
   const failure = new Map<number, { error: McError; shared: boolean }>();
-  plan.requests.forEach((r, i) => {
-    const error = outcomes[i]!.error;
+  requests.forEach((r, i) => {
+    const error = errors![i];
     if (!error) return;
     for (const t of r.tagIndexes) {
       if (!failure.has(t)) failure.set(t, { error, shared: r.tagIndexes.length > 1 });
     }
   });
-  if (failure.size === 0) return plan.tags.map((_, i) => resolve(plan, i, answers));
-  return Promise.all(
-    plan.tags.map((tag, i): TagResult | Promise<TagResult> => {
-      const f = failure.get(i);
-      if (!f) return resolve(plan, i, answers);
-      if (f.error instanceof McEndCodeError && f.shared) return readAlone(plan, i, send);
-      return { ok: false, error: withTag(tag, f.error) };
-    }),
-  );
+  for (let i = 0; i < results.length; i++) {
+    const f = failure.get(i);
+    if (!f) results[i] = resolve(plan, i, answers);
+    else if (f.error instanceof McEndCodeError && f.shared) results[i] = readAlone(plan, i, send);
+    else results[i] = { ok: false, error: withTag(plan.tags[i]!, f.error) };
+  }
+  return Promise.all(results);
 }

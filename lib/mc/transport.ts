@@ -113,6 +113,20 @@ function openTcp(opts: TransportOptions, events: TransportEvents): Promise<Trans
   });
 }
 
+/**
+ * UDP has no connect handshake: a PLC that is down or a port nobody serves shows up on the first
+ * answer as an ICMP "port unreachable", which Node reports as `recvmsg ECONNREFUSED`.
+ */
+function udpError(err: NodeJS.ErrnoException, opts: TransportOptions): McError {
+  if (err.code === "ECONNREFUSED") {
+    return new McConnectionError(
+      "MC_CONNECTION_REFUSED",
+      `${opts.label}: nothing answers on UDP port ${opts.port} (PLC down, wrong port, or the port is not set up for UDP)`,
+    );
+  }
+  return connectError(err, opts.label);
+}
+
 function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Transport> {
   return new Promise((resolve, reject) => {
     const family = net.isIPv6(opts.host) ? "udp6" : "udp4";
@@ -136,13 +150,7 @@ function openUdp(opts: TransportOptions, events: TransportEvents): Promise<Trans
       () => end(new McTimeoutError(`${opts.label}: UDP connect timed out after ${opts.connectTimeoutMs} ms`)),
       opts.connectTimeoutMs,
     );
-    socket.on("error", (err: NodeJS.ErrnoException) =>
-      end(
-        open
-          ? new McConnectionError("MC_CONNECTION_LOST", `${opts.label}: ${err.message}`)
-          : connectError(err, opts.label),
-      ),
-    );
+    socket.on("error", (err: NodeJS.ErrnoException) => end(udpError(err, opts)));
     socket.on("message", (msg: Buffer) => {
       // A datagram that is not exactly one frame is dropped, not fatal: UDP has no stream to desync,
       // and the waiting request times out (or, on 4E, a later good answer still matches).

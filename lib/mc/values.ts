@@ -40,21 +40,26 @@ function decodeString(tag: Tag, words: ArrayLike<number>, offset: number): strin
 
 function decodeElement(tag: Tag, words: ArrayLike<number>, offset: number): ScalarValue {
   if (tag.type === "string") return decodeString(tag, words, offset);
-  const w = lowFirst(words, offset, tag.elementWords, tag.swap);
+  // One- and two-word types, the bulk of any tag table, read their words in place.
+  const swapped = tag.swap && tag.elementWords === 2;
+  const lo = words[offset + (swapped ? 1 : 0)]! & 0xffff;
   switch (tag.type) {
     case "bool":
-      return ((w[0]! >> (tag.bit ?? 0)) & 1) === 1;
+      return ((lo >> (tag.bit ?? 0)) & 1) === 1;
     case "int16":
-      return (w[0]! << 16) >> 16;
+      return (lo << 16) >> 16;
     case "uint16":
-      return w[0]!;
+      return lo;
     case "int32":
-      return w[0]! | (w[1]! << 16) | 0;
+      return lo | ((words[offset + (swapped ? 0 : 1)]! & 0xffff) << 16) | 0;
     case "uint32":
-      return (w[0]! | (w[1]! << 16)) >>> 0;
+      return (lo | ((words[offset + (swapped ? 0 : 1)]! & 0xffff) << 16)) >>> 0;
     case "float32":
-      scratch.setUint32(0, (w[0]! | (w[1]! << 16)) >>> 0);
+      scratch.setUint32(0, (lo | ((words[offset + (swapped ? 0 : 1)]! & 0xffff) << 16)) >>> 0);
       return scratch.getFloat32(0);
+  }
+  const w = lowFirst(words, offset, tag.elementWords, tag.swap);
+  switch (tag.type) {
     case "float64":
       scratch.setUint32(0, (w[2]! | (w[3]! << 16)) >>> 0);
       scratch.setUint32(4, (w[0]! | (w[1]! << 16)) >>> 0);
@@ -66,16 +71,16 @@ function decodeElement(tag: Tag, words: ArrayLike<number>, offset: number): Scal
   }
 }
 
-/** Decodes a word-device tag from its words (starting at the tag's device number). */
-export function decodeTag(tag: Tag, words: ArrayLike<number>): TagValue {
+/** Decodes a word-device tag from its words (starting at the tag's device number, at `offset` in `words`). */
+export function decodeTag(tag: Tag, words: ArrayLike<number>, offset = 0): TagValue {
   if (tag.ref.device.kind !== "word")
     throw new McValueError(`${tag.address} is a bit-device tag: use decodeBits`);
-  if (words.length < tag.words) {
-    throw new McValueError(`${tag.address} needs ${tag.words} words, got ${words.length}`);
+  if (words.length - offset < tag.words) {
+    throw new McValueError(`${tag.address} needs ${tag.words} words, got ${words.length - offset}`);
   }
-  if (!tag.isArray) return decodeElement(tag, words, 0);
+  if (!tag.isArray) return decodeElement(tag, words, offset);
   const out = new Array<ScalarValue>(tag.arrayLength);
-  for (let i = 0; i < tag.arrayLength; i++) out[i] = decodeElement(tag, words, i * tag.elementWords);
+  for (let i = 0; i < tag.arrayLength; i++) out[i] = decodeElement(tag, words, offset + i * tag.elementWords);
   return out;
 }
 

@@ -74,7 +74,8 @@ export class FieldWriter {
     if (this.ascii) this.hex(v & 0xffff, 4);
     else {
       this.ensure(2);
-      this.buf.writeUInt16LE(v & 0xffff, this.pos);
+      this.buf[this.pos] = v & 0xff;
+      this.buf[this.pos + 1] = (v >>> 8) & 0xff;
       this.pos += 2;
     }
     return this;
@@ -161,14 +162,17 @@ export class FieldWriter {
 
 /** Bounds-checked reader; every malformed input becomes an McProtocolError, never a RangeError. */
 export class FieldReader {
-  private pos = 0;
+  private pos: number;
   private readonly ascii: boolean;
 
+  /** Reads `buf` from `start` to its end: an answer is read in place, inside the frame it came in. */
   constructor(
     private readonly buf: Buffer,
     readonly format: WireFormat,
+    start = 0,
   ) {
     this.ascii = format.encoding === "ascii";
+    this.pos = start;
   }
 
   get remaining(): number {
@@ -206,7 +210,7 @@ export class FieldReader {
   u16(what = "word"): number {
     if (this.ascii) return this.hex(4, what);
     this.need(2, what);
-    const v = this.buf.readUInt16LE(this.pos);
+    const v = this.buf[this.pos]! | (this.buf[this.pos + 1]! << 8);
     this.pos += 2;
     return v;
   }
@@ -259,7 +263,15 @@ export class FieldReader {
   words(n: number): number[] {
     this.need(n * (this.ascii ? 4 : 2), `${n} words`);
     const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = this.u16();
+    if (this.ascii) {
+      for (let i = 0; i < n; i++) out[i] = this.u16();
+      return out;
+    }
+    // Straight out of the received bytes (bounds checked once, above).
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++, p += 2) out[i] = buf[p]! | (buf[p + 1]! << 8);
+    this.pos = p;
     return out;
   }
 
@@ -299,7 +311,8 @@ export class FieldReader {
   }
 }
 
-function hexDigit(c: number): number {
+/** The value of an ASCII hex digit (either case), or -1. */
+export function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
   if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;

@@ -157,17 +157,16 @@ export class PlcPool extends EventEmitter {
   }
 
   /** `owner` (a group's name) takes turns with the other owners on the chosen connection. */
-  async request<T>(cmd: Command<T>, owner?: string): Promise<T> {
-    const slot = await this.pickSlot();
-    if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
+  request<T>(cmd: Command<T>, owner?: string): Promise<T> {
+    let slot: Slot | undefined;
     try {
-      const result = await slot.client.request(cmd, owner);
-      if (this.consecutiveFailures > 0 || this._state === "demoted") this.recovered();
-      return result;
+      slot = this.slotNow();
     } catch (err) {
-      this.recordError(err as McError);
-      throw err;
+      return Promise.reject(err as Error);
     }
+    // The hot path: a connection is up and nothing to wait for, so no extra promise hops.
+    if (slot && !this.options.minRequestIntervalMs) return this.send(slot, cmd, owner);
+    return this.sendWhenReady(slot, cmd, owner);
   }
 
   /**
@@ -181,6 +180,26 @@ export class PlcPool extends EventEmitter {
   get connectMs(): number | undefined {
     return this._connectMs;
   }
+
+  private async sendWhenReady<T>(slot: Slot | undefined, cmd: Command<T>, owner?: string): Promise<T> {
+    slot ??= await this.waitForSlot();
+    if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
+    return this.send(slot, cmd, owner);
+  }
+
+  private send<T>(slot: Slot, cmd: Command<T>, owner?: string): Promise<T> {
+    return slot.client.request(cmd, owner).then(this.onSent, this.onFailed) as Promise<T>;
+  }
+
+  private readonly onSent = (result: unknown): unknown => {
+    if (this.consecutiveFailures > 0 || this._state === "demoted") this.recovered();
+    return result;
+  };
+
+  private readonly onFailed = (err: unknown): never => {
+    this.recordError(err as McError);
+    throw err;
+  };
 
   snapshot(): PoolStats {
     const c = this.options.client;
@@ -297,13 +316,14 @@ export class PlcPool extends EventEmitter {
     } else this.setState("reconnecting", this.lastError?.message);
   }
 
-  private async pickSlot(): Promise<Slot> {
+  /** A connected slot to send on now, undefined to wait for one; throws when the PLC is unavailable. */
+  private slotNow(): Slot | undefined {
     if (this.disabled) throw new McUnavailableError("MC_PLC_DISABLED", `PLC ${this.name} is disabled`);
     if (this._state === "closed" || this._state === "idle") {
       throw new McUnavailableError("MC_PLC_OFFLINE", `PLC ${this.name} has no active users (not connected)`);
     }
-    const now = Date.now();
     if (this._state === "demoted") {
+      const now = Date.now();
       if (now < this.demotedUntil) {
         const s = Math.ceil((this.demotedUntil - now) / 1000);
         throw new McUnavailableError(
@@ -314,14 +334,20 @@ export class PlcPool extends EventEmitter {
       // Off-scan time is over: this request is the probe.
       this.demotedUntil = Number.POSITIVE_INFINITY;
     }
-    const connected = this.slots.filter((s) => s.client.state === "connected");
-    if (connected.length > 0) {
-      // Least pending first, round-robin among equals, so one slow connection does not get everything.
-      this.roundRobin = (this.roundRobin + 1) % connected.length;
-      let best = connected[this.roundRobin]!;
-      for (const s of connected) if (s.client.pendingCount < best.client.pendingCount) best = s;
-      return best;
-    }
+    const slots = this.slots;
+    if (slots.length === 1) return slots[0]!.client.state === "connected" ? slots[0] : undefined;
+    const connected = slots.filter((s) => s.client.state === "connected");
+    if (connected.length === 0) return undefined;
+    // Least pending first, round-robin among equals, so one slow connection does not get everything.
+    this.roundRobin = (this.roundRobin + 1) % connected.length;
+    let best = connected[this.roundRobin]!;
+    for (const s of connected) if (s.client.pendingCount < best.client.pendingCount) best = s;
+    return best;
+  }
+
+  /** No connection is up: wait for one being opened, or fail fast. */
+  private async waitForSlot(): Promise<Slot> {
+    const now = Date.now();
     const connecting = this.slots.find((s) => s.connecting);
     if (connecting) {
       await connecting.connecting!.catch(() => undefined);

@@ -11,7 +11,8 @@ export type QueueErrorCode =
   | "QUEUE_BAD_OPTION"
   | "QUEUE_STORE_CORRUPT"
   | "QUEUE_STORE_UNWRITABLE"
-  | "QUEUE_STORE_LOCKED";
+  | "QUEUE_STORE_LOCKED"
+  | "QUEUE_STORE_UNAVAILABLE";
 
 export class QueueError extends Error {
   readonly code: QueueErrorCode;
@@ -57,7 +58,8 @@ export class QueueOptionError extends QueueError {
   }
 }
 
-export type QueueStoreErrorCode = "QUEUE_STORE_CORRUPT" | "QUEUE_STORE_UNWRITABLE" | "QUEUE_STORE_LOCKED";
+export type QueueStoreErrorCode =
+  "QUEUE_STORE_CORRUPT" | "QUEUE_STORE_UNWRITABLE" | "QUEUE_STORE_LOCKED" | "QUEUE_STORE_UNAVAILABLE";
 
 /** The store file cannot be used. `file` names it so the user knows what to inspect or move. */
 export class QueueStoreError extends QueueError {

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { QueueStoreError, type QueueStoreErrorCode } from "./errors";
 import type { NewMessage, QueueStore, StoredMessage } from "./store";
 
@@ -186,9 +186,34 @@ export function moveStoreAside(file: string, now = Date.now()): string {
   return target;
 }
 
+let driver: typeof Database | undefined;
+
+/**
+ * better-sqlite3 is a native module, loaded by the first disk queue only: an install where it could not
+ * be built (it is an optional dependency) still runs memory queues, and a disk queue says why it cannot.
+ */
+function sqliteDriver(file: string): typeof Database {
+  if (driver) return driver;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    driver = require("better-sqlite3") as typeof Database;
+    return driver;
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new QueueStoreError(
+      "QUEUE_STORE_UNAVAILABLE",
+      file,
+      `disk queues need the better-sqlite3 module, which cannot be loaded here (${why}); ` +
+        "reinstall the package on this machine (npm install builds it), or use a memory queue",
+      err,
+    );
+  }
+}
+
 function openDatabase(file: string, options: SqliteStoreOptions): Database.Database {
+  const Driver = sqliteDriver(file);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file, { timeout: options.busyTimeoutMs ?? 1_000 });
+  const db = new Driver(file, { timeout: options.busyTimeoutMs ?? 1_000 });
   try {
     db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");

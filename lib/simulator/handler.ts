@@ -123,11 +123,30 @@ export function handleFrame(ctx: HandlerContext, fmt: FrameFormat, frame: Buffer
 
 type Unit = "word" | "bit";
 
+/** Field widths in one encoding, for length checks before parsing. */
+interface FieldSizes {
+  readonly u8: number;
+  readonly u16: number;
+  readonly u32: number;
+  readonly spec: number;
+}
+
+function fieldSizes(ascii: boolean, iqr: boolean): FieldSizes {
+  const k = ascii ? 2 : 1;
+  return { u8: k, u16: 2 * k, u32: 4 * k, spec: ascii ? (iqr ? 12 : 8) : iqr ? 6 : 4 };
+}
+
+const SIZES = {
+  binary: { ql: fieldSizes(false, false), iqr: fieldSizes(false, true) },
+  ascii: { ql: fieldSizes(true, false), iqr: fieldSizes(true, true) },
+} as const;
+
 /** Wraps FieldReader so that every read failure becomes the end code the CPU would answer. */
 class RequestReader {
   private readonly r: FieldReader;
   private readonly ascii: boolean;
   readonly iqr: boolean;
+  readonly sizes: FieldSizes;
 
   constructor(
     data: Buffer,
@@ -136,16 +155,11 @@ class RequestReader {
     this.r = new FieldReader(data, wire);
     this.ascii = wire.encoding === "ascii";
     this.iqr = wire.series === "iqr";
+    this.sizes = SIZES[wire.encoding][this.iqr ? "iqr" : "ql"];
   }
 
   get remaining(): number {
     return this.r.remaining;
-  }
-
-  /** Field widths in this encoding, for length checks before parsing. */
-  get sizes(): { u8: number; u16: number; u32: number; spec: number } {
-    const k = this.ascii ? 2 : 1;
-    return { u8: k, u16: 2 * k, u32: 4 * k, spec: this.ascii ? (this.iqr ? 12 : 8) : this.iqr ? 6 : 4 };
   }
 
   bitBytes(points: number): number {
@@ -156,38 +170,64 @@ class RequestReader {
     if (this.r.remaining !== n) fail(END.BAD_LENGTH);
   }
 
-  private guard<T>(read: () => T, onBadData: number): T {
+  // No closure per field: every request reads a handful of them.
+  u8(): number {
     try {
-      return read();
+      return this.r.u8();
     } catch (err) {
-      if (err instanceof McAddressError) fail(END.BAD_DEVICE);
-      // Lengths are checked before parsing, so a protocol error here is bad content, not truncation.
-      if (err instanceof McProtocolError) fail(onBadData);
-      throw err;
+      return asEndCode(err, END.BAD_ASCII);
     }
   }
-
-  u8(): number {
-    return this.guard(() => this.r.u8(), END.BAD_ASCII);
-  }
   u16(): number {
-    return this.guard(() => this.r.u16(), END.BAD_ASCII);
+    try {
+      return this.r.u16();
+    } catch (err) {
+      return asEndCode(err, END.BAD_ASCII);
+    }
   }
   u32(): number {
-    return this.guard(() => this.r.u32(), END.BAD_ASCII);
+    try {
+      return this.r.u32();
+    } catch (err) {
+      return asEndCode(err, END.BAD_ASCII);
+    }
   }
   device(): DeviceRef {
-    return this.guard(() => this.r.device(), END.BAD_ASCII);
+    try {
+      return this.r.device();
+    } catch (err) {
+      return asEndCode(err, END.BAD_ASCII);
+    }
   }
   words(n: number): number[] {
-    return this.guard(() => this.r.words(n), END.BAD_ASCII);
+    try {
+      return this.r.words(n);
+    } catch (err) {
+      return asEndCode(err, END.BAD_ASCII);
+    }
   }
   bits(n: number): boolean[] {
-    return this.guard(() => this.r.bits(n), END.BAD_BIT_DATA);
+    try {
+      return this.r.bits(n);
+    } catch (err) {
+      return asEndCode(err, END.BAD_BIT_DATA);
+    }
   }
   raw(n: number): Buffer {
-    return this.guard(() => this.r.raw(n), END.BAD_LENGTH);
+    try {
+      return this.r.raw(n);
+    } catch (err) {
+      return asEndCode(err, END.BAD_LENGTH);
+    }
   }
+}
+
+/** A FieldReader failure as the end code the CPU answers with. */
+function asEndCode(err: unknown, onBadData: number): never {
+  if (err instanceof McAddressError) fail(END.BAD_DEVICE);
+  // Lengths are checked before parsing, so a protocol error here is bad content, not truncation.
+  if (err instanceof McProtocolError) fail(onBadData);
+  throw err;
 }
 
 /** Which wire series and access unit a subcommand selects, or C059. */
@@ -196,12 +236,35 @@ function decodeSubcommand(
   fmt: FrameFormat,
   sub: number,
 ): { wire: WireFormat; unit: Unit } {
-  const base = { encoding: fmt.encoding, zrHex: ctx.zrHex };
   const unit: Unit = sub & 1 ? "bit" : "word";
-  if (sub === 0 || sub === 1)
-    return { wire: { ...base, series: ctx.series === "iqr" ? "ql" : ctx.series }, unit };
-  if ((sub === 2 || sub === 3) && ctx.series === "iqr") return { wire: { ...base, series: "iqr" }, unit };
+  if (sub === 0 || sub === 1) return { wire: wireFormats(ctx, fmt).short, unit };
+  if ((sub === 2 || sub === 3) && ctx.series === "iqr") return { wire: wireFormats(ctx, fmt).long, unit };
   return fail(END.BAD_COMMAND);
+}
+
+interface WireFormats {
+  readonly encoding: FrameFormat["encoding"];
+  /** Q/L-style subcommands 0000/0001 (on an iQ-R CPU too). */
+  readonly short: WireFormat;
+  /** iQ-R subcommands 0002/0003. */
+  readonly long: WireFormat;
+}
+
+/** Made once per context and encoding rather than per request. */
+const wireCache = new WeakMap<HandlerContext, WireFormats>();
+
+function wireFormats(ctx: HandlerContext, fmt: FrameFormat): WireFormats {
+  let w = wireCache.get(ctx);
+  if (!w || w.encoding !== fmt.encoding) {
+    const base = { encoding: fmt.encoding, zrHex: ctx.zrHex };
+    w = {
+      encoding: fmt.encoding,
+      short: { ...base, series: ctx.series === "iqr" ? "ql" : ctx.series },
+      long: { ...base, series: "iqr" },
+    };
+    wireCache.set(ctx, w);
+  }
+  return w;
 }
 
 function execute(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
@@ -229,13 +292,19 @@ function execute(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buff
   }
 }
 
+/** Answers carry no device specifications, so the series never matters to their writer. */
+const ANSWER_FORMAT = {
+  binary: { encoding: "binary", series: "ql" },
+  ascii: { encoding: "ascii", series: "ql" },
+} as const;
+
 function writer(fmt: FrameFormat, sizeHint = 64): FieldWriter {
-  return new FieldWriter({ encoding: fmt.encoding, series: "ql" }, sizeHint);
+  return new FieldWriter(ANSWER_FORMAT[fmt.encoding], sizeHint);
 }
 
 function done(w: FieldWriter): Buffer {
-  // FieldWriter hands out a view of its growable buffer; copy so the response owns its bytes.
-  return Buffer.from(w.toBuffer());
+  // A view of the writer's buffer, which nothing else holds: no copy needed.
+  return w.toBuffer();
 }
 
 function checkWritable(ctx: HandlerContext): void {

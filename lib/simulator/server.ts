@@ -69,6 +69,8 @@ const DEFAULT_MODEL: Record<Series, { model: string; code: number }> = {
   iqf: { model: "FX5U-32MT/ES", code: 0x4a21 },
 };
 
+const EMPTY = Buffer.alloc(0);
+
 /** Where responses for one client go, and its 3E in-order request queue. */
 interface Channel {
   readonly send: (data: Buffer) => void;
@@ -308,6 +310,11 @@ export class PlcSimulator {
         return Buffer.alloc(0);
       }
       if (total === undefined || buf.length < total) return buf;
+      if (total === buf.length) {
+        // The usual case: the chunk is exactly one request.
+        this.submit(channel, buf);
+        return EMPTY;
+      }
       this.submit(channel, buf.subarray(0, total));
       buf = buf.subarray(total);
       if (buf.length === 0) return buf;
@@ -400,7 +407,7 @@ export class PlcSimulator {
       return;
     }
     this.stats.requests++;
-    const key = hex4(req.command);
+    const key = commandKey(req.command);
     this.stats.byCommand[key] = (this.stats.byCommand[key] ?? 0) + 1;
     if (this.faults.stalled) return;
     const forced = this.faults.forcedEndCode(req);
@@ -447,6 +454,18 @@ export class PlcSimulator {
     this.stats.responses++;
     channel.send(data);
   }
+}
+
+const commandKeys = new Map<number, string>();
+
+/** hex4(command), remembered: the stats count every request by it. */
+function commandKey(command: number): string {
+  let key = commandKeys.get(command);
+  if (key === undefined) {
+    key = hex4(command);
+    if (commandKeys.size < 1024) commandKeys.set(command, key);
+  }
+  return key;
 }
 
 function newChannel(send: (data: Buffer) => void): Channel {

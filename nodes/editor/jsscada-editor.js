@@ -162,6 +162,40 @@
     });
   }
 
+  var TAG_NODE_TYPES = ["jsscada-poll-fixed", "jsscada-poll-handshake", "jsscada-write"];
+
+  /**
+   * Asks the runtime's parser about a node's tag addresses and records what it refused in
+   * `node._tagProblems`, as saving the dialog does, so the node is marked invalid in the workspace.
+   */
+  function checkNodeTags(node) {
+    if (!node || TAG_NODE_TYPES.indexOf(node.type) < 0 || !Array.isArray(node.tags) || node.tags.length === 0)
+      return;
+    validateRemote(
+      node.tags.map(function (t) {
+        return t.address;
+      }),
+      node.plc,
+      function (remote) {
+        var problems = [];
+        remote.forEach(function (msg, i) {
+          if (msg) problems.push("row " + (i + 1) + ": " + msg);
+        });
+        var wasValid = node.valid;
+        node._tagProblems = problems;
+        RED.editor.validateNode(node);
+        if (node.valid !== wasValid) RED.view.redraw(true);
+      },
+    );
+  }
+
+  // Flows loaded at start, deployed by someone else or imported: a bad address shows without opening
+  // the dialog (the validate functions are synchronous, the runtime's parser is not).
+  RED.events.on("flows:loaded", function () {
+    RED.nodes.eachNode(checkNodeTags);
+  });
+  RED.events.on("nodes:add", checkNodeTags);
+
   /**
    * "import CSV": paste `name,address[,deadband]` lines (or a spreadsheet's columns) and append them as
    * rows. The runtime's own CSV reader parses them, so the editor and the `tags` command agree.

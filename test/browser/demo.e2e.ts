@@ -193,6 +193,16 @@ describe("npm start demo in chromium", function () {
       10000,
       "all running",
     );
+    // Both HANDSHAKE groups answer the trigger, and both answers are in the one notification shown.
+    await page.getByRole("button", { name: "Trigger HANDSHAKE groups" }).click();
+    await eventually(
+      async () => {
+        const texts = await page.locator(".v-snackbar").allTextContents();
+        return texts.some((t) => (t.match(/\d{3}: /g) ?? []).length >= 2);
+      },
+      10000,
+      "a notification with both answers",
+    );
     await page.waitForTimeout(4000);
     await page.screenshot({ path: path.join(SHOTS, "dashboard.png"), fullPage: true });
     publish("dashboard.png");
@@ -319,5 +329,72 @@ describe("npm start demo in chromium", function () {
       5000,
       "the node marked invalid",
     );
+  });
+
+  it("editor: a bad tag address in a deployed or imported flow is marked invalid without opening the dialog", async () => {
+    type Red = {
+      nodes: {
+        getType(t: string): unknown;
+        filterNodes(f: object): Array<{ id: string; group?: string; valid?: boolean }>;
+      };
+      view: { importNodes(nodes: object[]): void };
+    };
+    const badNode = (id: string, group: string) => ({
+      id,
+      type: "jsscada-poll-fixed",
+      name: "",
+      group,
+      tags: [{ name: "oops", address: "D1A" }],
+      interval: "1",
+      intervalUnit: "s",
+      autoStart: false,
+      payloadFormat: "object",
+      changedOnly: false,
+      x: 200,
+      y: 600,
+      wires: [[], []],
+    });
+    const flows = (await request<Array<Record<string, unknown>>>("GET", `${rt.url}/flows`)).body;
+    const plcTab = flows.find((n) => n.type === "jsscada-poll-fixed")!;
+    const deployed = { ...badNode("badaddr00000001", "bad-deployed"), z: plcTab.z, plc: plcTab.plc };
+    const res = await fetch(`${rt.url}/flows`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "Node-RED-Deployment-Type": "full" },
+      body: JSON.stringify([...flows, deployed]),
+    });
+    res.ok.should.be.true(`deploy: ${res.status}`);
+    try {
+      await page.goto(`${rt.url}/`);
+      await page.locator("#red-ui-workspace-chart").waitFor({ timeout: 30000 });
+      const validOf = (group: string) =>
+        page.evaluate((g) => {
+          const RED = (window as unknown as { RED?: Red }).RED;
+          const n = RED?.nodes?.filterNodes({ type: "jsscada-poll-fixed" }).find((x) => x.group === g);
+          return n ? n.valid : undefined;
+        }, group);
+      await eventually(async () => (await validOf("bad-deployed")) === false, 20000, "deployed node invalid");
+      (await validOf("fast-1s"))!.should.be.true();
+      await page.evaluate((n) => (window as unknown as { RED: Red }).RED.view.importNodes([n]), {
+        ...badNode("badaddr00000002", "bad-imported"),
+        plc: plcTab.plc,
+      });
+      await eventually(async () => (await validOf("bad-imported")) === false, 10000, "imported node invalid");
+    } finally {
+      const back = await fetch(`${rt.url}/flows`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "Node-RED-Deployment-Type": "full" },
+        body: JSON.stringify(flows),
+      });
+      back.ok.should.be.true(`deploy: ${back.status}`);
+    }
+  });
+
+  it("the demo's console stayed one readable block: no warning after a minute of use", () => {
+    // Node-RED's "[warn]" lines and Node's own warnings (MaxListenersExceededWarning, deprecations).
+    const warnings = rt
+      .log()
+      .split("\n")
+      .filter((l) => /\[warn\]|Warning/.test(l));
+    warnings.should.deepEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import "should";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cli, json } from "./helpers";
@@ -26,6 +26,12 @@ function waitForPort(child: ChildProcess): Promise<number> {
 describe("jsscada-mc executable", () => {
   it("is a node script", () => {
     fs.readFileSync(MAIN, "utf8").should.startWith("#!/usr/bin/env node");
+  });
+
+  it("runs by itself after a build, as `npx jsscada-mc` runs it (the build keeps its run bit)", () => {
+    (fs.statSync(MAIN).mode & 0o111).should.equal(0o111);
+    const out = execFileSync(MAIN, ["--help"], { encoding: "utf8" });
+    out.should.match(/jsscada-mc/);
   });
 
   it("sim serves until SIGINT, then exits 0 and frees the port", async function () {

@@ -74,14 +74,25 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const m = /DEMO_READY (\{.*\})/.exec(output);
-      if (m && !info) info = JSON.parse(m[1]!) as Info;
+      // The block scripts/start.js prints for people: "Editor  <url>/" and "PLC simulator  127.0.0.1:<port>".
+      const editor = /^ {2}Editor +(http:\/\/\S+)\/$/m.exec(output);
+      if (editor && !info) {
+        const sim = /^ {2}PLC simulator +127\.0\.0\.1:(\d+)/m.exec(output);
+        // "API token  <token> (<origin>)", or "API token  none: …" when POLLING_API_TOKEN is empty.
+        const token = /^ {2}API token +(\S+) \(/m.exec(output);
+        info = { url: editor[1]!, simulatorPort: sim ? Number(sim[1]) : null, token: token ? token[1]! : "" };
+      }
       if (/missing types/i.test(output)) {
         clearTimeout(timer);
         reject(new Error(`flow has node types that are not installed:\n${output}`));
       } else if (info && /\[info\] Started flows/.test(output)) {
         clearTimeout(timer);
-        resolve(info);
+        // .ci/node-red-5.sh sets EXPECT_NODE_RED so a run that silently fell back to another Node-RED fails.
+        const version = /Node-RED version: v(\S+)/.exec(output)?.[1] ?? "unknown";
+        const expected = process.env.EXPECT_NODE_RED;
+        if (expected && !version.startsWith(expected))
+          reject(new Error(`runtime is Node-RED ${version}, expected ${expected}.x`));
+        else resolve(info);
       }
     };
     child.stdout!.on("data", onData);

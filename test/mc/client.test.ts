@@ -1,5 +1,6 @@
 import "should";
 import should from "should";
+import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { batchReadWords } from "../../lib/mc/commands";
 import { McClient } from "../../lib/mc/client";
@@ -124,6 +125,24 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     const err = await rejection(read1(client));
     err.code.should.equal("MC_CONNECTION_REFUSED");
     err.message.should.match(/PLC line1 .*connection refused \(port busy or PLC down\)/);
+  });
+
+  it("over UDP, reports a port nobody serves as refused, in words (not `recvmsg ECONNREFUSED`)", async () => {
+    const free = dgram.createSocket("udp4");
+    await new Promise<void>((r) => free.bind(0, "127.0.0.1", r));
+    const port = free.address().port;
+    await new Promise<void>((r) => free.close(() => r()));
+    client = new McClient({
+      host: "127.0.0.1",
+      port,
+      name: "line1",
+      transport: "udp",
+      requestTimeoutMs: 2000,
+    });
+    const err = await rejection(read1(client));
+    err.code.should.equal("MC_CONNECTION_REFUSED");
+    err.message.should.match(/PLC line1 .*nothing answers on UDP port \d+ \(PLC down, wrong port/);
+    err.message.should.not.match(/recvmsg/);
   });
 
   it("turns a garbage answer into a protocol error, resets, and recovers on the next request", async () => {
