@@ -79,6 +79,16 @@ export function decodeTag(tag: Tag, words: ArrayLike<number>, offset = 0): TagVa
     throw new McValueError(`${tag.address} needs ${tag.words} words, got ${words.length - offset}`);
   }
   if (!tag.isArray) return decodeElement(tag, words, offset);
+  if (tag.type === "int16" || tag.type === "uint16") {
+    // The most common array by far, decoded in one loop rather than element by element.
+    const signed = tag.type === "int16";
+    const out = new Array<number>(tag.arrayLength);
+    for (let i = 0; i < out.length; i++) {
+      const w = words[offset + i]! & 0xffff;
+      out[i] = signed ? (w << 16) >> 16 : w;
+    }
+    return out;
+  }
   const out = new Array<ScalarValue>(tag.arrayLength);
   for (let i = 0; i < tag.arrayLength; i++) out[i] = decodeElement(tag, words, offset + i * tag.elementWords);
   return out;

@@ -122,7 +122,20 @@ export class FieldWriter {
   }
 
   words(values: ArrayLike<number>): this {
-    for (let i = 0; i < values.length; i++) this.u16(values[i]!);
+    if (this.ascii) {
+      for (let i = 0; i < values.length; i++) this.u16(values[i]!);
+      return this;
+    }
+    const n = values.length;
+    this.ensure(2 * n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++, p += 2) {
+      const v = values[i]!;
+      buf[p] = v & 0xff;
+      buf[p + 1] = (v >>> 8) & 0xff;
+    }
+    this.pos = p;
     return this;
   }
 
@@ -156,7 +169,7 @@ export class FieldWriter {
   }
 
   toBuffer(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos);
   }
 }
 

@@ -345,9 +345,9 @@ function batch(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame, write: 
     return Buffer.alloc(0);
   }
   checkRange(ctx, device, number, points, unit === "word");
-  const w = writer(fmt, points * 4);
+  const w = writer(fmt, unit === "bit" ? r.bitBytes(points) : points * s.u16);
   if (unit === "bit") w.bits(mem.readBits(device, number, points));
-  else w.words(mem.readWords(device, number, points));
+  else w.words(mem.viewWords(device, number, points));
   return done(w);
 }
 
@@ -452,7 +452,7 @@ function multiBlockRead(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame
   if (total > limits.multiBlockPoints) fail(END.RANDOM_WORDS);
   for (const b of list) checkRange(ctx, b.ref.device, b.ref.number, b.points, true);
   const w = writer(fmt, total * 4);
-  for (const b of list) w.words(ctx.memory.readWords(b.ref.device, b.ref.number, b.points));
+  for (const b of list) w.words(ctx.memory.viewWords(b.ref.device, b.ref.number, b.points));
   return done(w);
 }
 

@@ -54,6 +54,13 @@ export class DeviceMemory {
     return out;
   }
 
+  /** readWords without the copy on word devices: a live view, to be read at once (answers are built from it). */
+  viewWords(device: Device | string, start: number, count: number): ArrayLike<number> {
+    const d = this.checked(device, start, count, true);
+    if (d.kind === "word") return this.words(d).subarray(start, start + count);
+    return this.readWords(d, start, count);
+  }
+
   writeWords(device: Device | string, start: number, values: ArrayLike<number>): void {
     const d = this.checked(device, start, values.length, true);
     const mem = this.words(d);
