@@ -109,6 +109,53 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     peer.connections.should.equal(2);
   });
 
+  it("on 4E, times out each unanswered request on its own and still delivers the answered ones", async () => {
+    peer = await startTcpPeer(fmt4e, (req) => {
+      const n = req.frame.data.readUIntLE(0, 3);
+      if (n === 2) req.send(req.answer(words(n)));
+    });
+    client = new McClient({
+      host: "127.0.0.1",
+      port: peer.port,
+      frame: "4E",
+      maxInFlight: 4,
+      requestTimeoutMs: 500,
+    });
+    // One command object sent twice at once: each copy of its frame carries its own serial.
+    const same = batchReadWords(client.format, { device: D, number: 2 }, 1);
+    const outcomes = await Promise.allSettled([
+      read1(client, 1),
+      client.request(same),
+      client.request(same),
+      read1(client, 3),
+    ]);
+    outcomes
+      .map((o) => (o.status === "fulfilled" ? o.value : (o.reason as McError).code))
+      .should.eql(["MC_TIMEOUT", [2], [2], "MC_TIMEOUT"]);
+    (await client.request(same)).should.eql([2]);
+    peer.connections.should.equal(1);
+  });
+
+  it("gives a request sent while an older one waits its whole time-out, not what is left of the older one's", async () => {
+    peer = await startTcpPeer(fmt4e, () => undefined);
+    client = new McClient({
+      host: "127.0.0.1",
+      port: peer.port,
+      frame: "4E",
+      maxInFlight: 2,
+      requestTimeoutMs: 200,
+    });
+    const first = rejection(read1(client, 1));
+    await delay(100);
+    const sentAt = performance.now();
+    const second = await rejection(read1(client, 2));
+    const waited = performance.now() - sentAt;
+    (await first).code.should.equal("MC_TIMEOUT");
+    second.code.should.equal("MC_TIMEOUT");
+    // A lower bound only: a busy machine can make it later, never earlier (timers tick in whole ms).
+    waited.should.be.aboveOrEqual(198);
+  });
+
   it("fails the waiting request when the PLC closes the connection mid-request", async () => {
     peer = await startTcpPeer(fmt3e, (req) => req.closeConnection());
     client = new McClient({ host: "127.0.0.1", port: peer.port });

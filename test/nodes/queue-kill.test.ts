@@ -44,7 +44,7 @@ function parse(lines: string[]) {
 
 describe("jsscada-queue in a Node-RED process killed with kill -9", () => {
   it("delivers every accepted message after the restart; duplicates are bounded and marked", async function () {
-    this.timeout(60_000);
+    this.timeout(150_000);
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-queue-kill-"));
     const children: ChildProcess[] = [];
     try {
@@ -55,7 +55,7 @@ describe("jsscada-queue in a Node-RED process killed with kill -9", () => {
           const { put, delivered } = parse(first.lines());
           return put.size >= 5_000 && delivered.length >= 500;
         },
-        30_000,
+        70_000,
         "a burst of puts and deliveries",
       );
       first.child.kill("SIGKILL");
@@ -70,7 +70,7 @@ describe("jsscada-queue in a Node-RED process killed with kill -9", () => {
           const s = seen();
           return [...before.put].every((seq) => s.has(seq));
         },
-        30_000,
+        70_000,
         "every accepted message to be delivered after the restart",
       );
       second.child.kill("SIGKILL");
