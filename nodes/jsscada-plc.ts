@@ -8,6 +8,7 @@ import { type Series } from "../lib/mc/devices";
 import { PlcPool } from "../lib/pool/pool";
 import { poolOptionsFrom } from "./plc-options";
 import { engineFor } from "./runtime";
+import { PLC_BUSY } from "./status";
 import type { PlcNode, PlcNodeDef } from "./types";
 
 export = function (RED: NodeAPI): void {
@@ -39,7 +40,22 @@ export = function (RED: NodeAPI): void {
         this.debug(`PLC ${pool.name} ${state}${detail ? `: ${detail}` : ""}`);
       }
     });
+    // Config nodes have no status on the canvas: a PLC asked for more than it answers is logged instead,
+    // and shown on its groups' status lines.
+    let warnedAt = -Infinity;
+    const loadCheck = setInterval(() => {
+      const load = pool.load.snapshot();
+      if (load.busyPercent < PLC_BUSY.red || Date.now() - warnedAt < 60_000) return;
+      warnedAt = Date.now();
+      this.warn(
+        `PLC ${pool.name} is busy ${load.busyPercent} % of the time (${load.requestsPerSec} requests/s, ` +
+          `${load.meanRequestMs ?? "?"} ms each): its groups ask for more than it can answer; ` +
+          "share requests, lengthen intervals or add connections",
+      );
+    }, 10_000);
+    loadCheck.unref();
     this.on("close", (_removed: boolean, done: () => void) => {
+      clearInterval(loadCheck);
       engine.unregisterPlc(this.id, pool);
       pool.close();
       done();

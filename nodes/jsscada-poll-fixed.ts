@@ -12,8 +12,8 @@ import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
 import { registerAdminRoutes } from "./admin";
 import { commandOf, intervalFrom, tagRowsFrom } from "./commands";
 import { ErrorLog } from "./error-log";
-import { engineFor, num, refuseGroup } from "./runtime";
-import { STATUS, ThrottledStatus, statusForError } from "./status";
+import { engineFor, num, refuseGroup, sharedReadsFor } from "./runtime";
+import { PLC_BUSY, STATUS, ThrottledStatus, statusForError } from "./status";
 import type { PlcNode, PollFixedNodeDef } from "./types";
 
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 } as const;
@@ -59,6 +59,8 @@ export = function (RED: NodeAPI): void {
         format: config.payloadFormat === "array" ? "array" : "object",
         changedOnly: Boolean(config.changedOnly),
       },
+      reads: sharedReadsFor(pool),
+      shareReads: config.shareReads !== false,
     });
     try {
       engine.registerGroup(group);
@@ -73,9 +75,16 @@ export = function (RED: NodeAPI): void {
       if (m.triggers.length === 0) node.send([fields as NodeMessage, null]);
       for (const origin of m.triggers) node.send([Object.assign(origin as NodeMessage, fields), null]);
       const bad = m.badTags.length;
-      const text = `${m.polling.tags} tags · ${Math.round(m.polling.durationMs)} ms`;
+      const busy = pool.load.busyPercent();
+      const text = `${m.polling.tags} tags · ${Math.round(m.polling.durationMs)} ms · PLC ${Math.round(busy)} %`;
       status.set(
-        bad > 0 ? STATUS.degraded(`${bad} bad tag${bad > 1 ? "s" : ""} · ${text}`) : STATUS.polling(text),
+        bad > 0
+          ? STATUS.degraded(`${bad} bad tag${bad > 1 ? "s" : ""} · ${text}`)
+          : busy >= PLC_BUSY.red
+            ? STATUS.error(`PLC busy · ${text}`)
+            : busy >= PLC_BUSY.yellow
+              ? STATUS.degraded(`PLC busy · ${text}`)
+              : STATUS.polling(text),
       );
       for (const { tag, error } of m.badTags) {
         errorLog.report(

@@ -6,6 +6,7 @@
 import type { Node, NodeAPI } from "node-red";
 import { ReadCoalescer } from "../lib/engine/read-coalescer";
 import { Engine, type GroupMode } from "../lib/engine/registry";
+import { SharedReads } from "../lib/engine/shared-reads";
 import { type PlcPool } from "../lib/pool/pool";
 import { refuseNode } from "./status";
 
@@ -89,4 +90,16 @@ export function refuseGroup(
     engine.unregisterRefusedGroup(node.id);
     done();
   });
+}
+
+const sharedReads = new WeakMap<PlcPool, SharedReads>();
+
+/** One merger of FIXED group reads per PLC, so the groups due together share their requests. */
+export function sharedReadsFor(pool: PlcPool): SharedReads {
+  let reads = sharedReads.get(pool);
+  if (!reads) {
+    reads = new SharedReads(pool, pool.format, { sink: pool.load });
+    sharedReads.set(pool, reads);
+  }
+  return reads;
 }

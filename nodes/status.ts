@@ -15,6 +15,12 @@ export const STATUS = {
   disabled: (text: string): NodeStatus => ({ fill: "grey", shape: "dot", text }),
 };
 
+/**
+ * PLC busy % (time with a request outstanding per connection) from which statuses warn: near 100 % the
+ * PLC cannot answer more and cycles are missed (docs/OPERATOR.md, "PLC load").
+ */
+export const PLC_BUSY = { yellow: 70, red: 90 } as const;
+
 /** The status for a failed poll: grey when the PLC is disabled, red ring when unreachable, else red dot. */
 export function statusForError(code: string, message: string): NodeStatus {
   // The node already names its group; the status line has room for the cause only.

@@ -41,6 +41,8 @@ export interface PollFixedNodeDef extends NodeDef {
   autoStart: boolean;
   payloadFormat: "object" | "array";
   changedOnly: boolean;
+  /** Absent in flows saved before it existed: sharing is the default. */
+  shareReads?: boolean;
 }
 
 export interface EngineStatusNodeDef extends NodeDef {

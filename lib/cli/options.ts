@@ -37,6 +37,7 @@ export const SIM_OPTIONS = {
   listen: { type: "string" },
   latency: { type: "string" },
   jitter: { type: "string" },
+  scan: { type: "string" },
   "max-clients": { type: "string" },
   generators: { type: "boolean" },
 } as const satisfies OptionSpec;

@@ -86,6 +86,8 @@ Options:
   --port N            port (default 5000; 0 = a free port)
   --latency MS        processing time per request (default 0; real CPUs take 3-7 ms)
   --jitter MS         extra random processing time, 0..MS (default 0)
+  --scan MS           CPU model: requests are served in the END processing of a MS scan, one at a
+                      time per connection (4E too), at most one per scan (default 0: off)
   --max-clients N     simultaneous TCP clients (default 64; 1 behaves like an iQ-R built-in port)
   --generators        make memory move: counter D0, sine D1, random walk D2, toggling M0, counter D10
   --frame, --binary/--ascii, --tcp/--udp, --series, --zr-hex as for the other commands
@@ -319,6 +321,7 @@ async function sim(args: readonly string[], io: CliIo): Promise<number> {
     zrHex: c.zrHex,
     latencyMs: intOption(values, "latency", 0, 0, 60_000),
     jitterMs: intOption(values, "jitter", 0, 0, 60_000),
+    scanMs: intOption(values, "scan", 0, 0, 10_000),
     maxClients: intOption(values, "max-clients", 64, 1, 10_000),
   });
   try {

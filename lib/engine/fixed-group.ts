@@ -4,11 +4,12 @@
  * statistics the engine reports. It knows nothing of Node-RED.
  */
 import { EventEmitter } from "node:events";
-import { type Clock } from "./clock";
+import { type Clock, systemClock } from "./clock";
 import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
 import { PollError, type PollOutcome, type RequestSender, pollDuration, pollOnce } from "./poller";
 import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
+import { type SharedReads } from "./shared-reads";
 import { PollStats } from "./stats";
 import { type TagTable } from "./tag-table";
 
@@ -26,6 +27,8 @@ export interface PollingMeta {
   readonly requests: number;
   /** Tags in the payload (fewer than the table with changed-only output). */
   readonly tags: number;
+  /** FIXED: the reads were planned with those of the PLC's other groups due at that instant. */
+  readonly shared?: boolean;
 }
 
 export interface GroupMessage {
@@ -47,6 +50,14 @@ export interface FixedGroupOptions {
   readonly clock?: Clock;
   /** Epoch ms now, for timestamps users read (injected in tests). */
   readonly wallClock?: () => number;
+  /**
+   * The PLC's shared reads. With it the group ticks on the PLC-wide grid and its reads are merged with
+   * those of the other groups due at the same instant (its clock replaces `clock`), unless `shareReads`
+   * is false: then it keeps its own phase and requests, and only reports missed cycles there.
+   */
+  readonly reads?: SharedReads;
+  /** Default true when `reads` is given. */
+  readonly shareReads?: boolean;
 }
 
 /**
@@ -64,6 +75,8 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private readonly stats: PollStats;
   private readonly wallClock: () => number;
   private readonly clock?: Clock;
+  private readonly reads?: SharedReads;
+  private readonly sharing: boolean;
   private lastState: GroupState = "stopped";
   /** Origins of trigger() calls not yet served by a manual cycle. */
   private waitingTriggers: unknown[] = [];
@@ -81,12 +94,15 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     this.table = options.table;
     this.output = options.output;
     this.wallClock = options.wallClock ?? Date.now;
-    this.clock = options.clock;
+    this.reads = options.reads;
+    this.sharing = options.reads !== undefined && options.shareReads !== false;
+    this.clock = this.sharing ? options.reads!.clock : options.clock;
     this.changes = new ChangeFilter(options.table.deadbands);
     this.stats = new PollStats({ wallClock: this.wallClock });
     this.scheduler = new Scheduler({
       intervalMs: options.intervalMs,
-      clock: options.clock,
+      clock: this.clock,
+      aligned: this.sharing,
       task: (ctx) => this.cycle(ctx),
       onCycle: (report) => this.onCycle(report),
     });
@@ -100,14 +116,21 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     return this.scheduler.intervalMs;
   }
 
+  /** Reads merged with the other groups of the PLC (false: own phase, own requests). */
+  get sharesReads(): boolean {
+    return this.sharing;
+  }
+
   start(): void {
     if (this.running) return;
+    if (this.sharing) this.reads!.join(this.name, this.table, this.intervalMs);
     this.scheduler.start();
     this.setState("running");
   }
 
   async stop(): Promise<void> {
     const wasRunning = this.running;
+    if (wasRunning && this.sharing) this.reads!.leave(this.name);
     await this.scheduler.stop();
     if (wasRunning) this.setState("stopped");
   }
@@ -131,11 +154,13 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
 
   setInterval(ms: number): void {
     this.scheduler.setInterval(ms);
+    if (this.running && this.sharing) this.reads!.join(this.name, this.table, ms);
   }
 
   /** Replaces the tag table; the next cycle uses it and sends every tag once. */
   setTable(table: TagTable): void {
     this.table = table;
+    if (this.running && this.sharing) this.reads!.join(this.name, table, this.intervalMs);
     this.changes = new ChangeFilter(table.deadbands);
   }
 
@@ -162,6 +187,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
       lastSuccessAt: s.lastSuccessAt === null ? undefined : new Date(s.lastSuccessAt).toISOString(),
       tags: this.table.tags.length,
       requests: this.table.plan.requests.length,
+      sharesReads: this.sharing,
     };
   }
 
@@ -172,7 +198,9 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
     const triggers = ctx.manual ? this.waitingTriggers : [];
     if (ctx.manual) this.waitingTriggers = [];
     this.cycleTriggers = triggers;
-    const outcome = await pollOnce(table, this.plc, this.name);
+    const outcome = this.sharing
+      ? await this.reads!.read(this.name, table, this.intervalMs, ctx.manual ? undefined : ctx.scheduledAt)
+      : await pollOnce(table, this.plc, this.name);
     // stop() gave up waiting for this cycle: its late result must not leave a stopped node.
     if (ctx.signal.aborted) return;
     const readings = this.output.changedOnly
@@ -195,6 +223,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
         quality: outcome.quality,
         requests: outcome.requests,
         tags: readings.length,
+        shared: this.sharing,
       },
       badTags: outcome.tagErrors,
       triggers,
@@ -206,11 +235,13 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private onCycle(report: CycleReport): void {
     // Poll time is the poll: the wait for a connection set up meanwhile is reported as connectMs.
     // (Only on the system clock: the pool's connection times are performance.now() values.)
-    const duration = this.clock
-      ? report.duration
-      : pollDuration(this.plc, report.startedAt, report.finishedAt);
+    const systemTime = this.clock === undefined || this.clock === systemClock;
+    const duration = systemTime
+      ? pollDuration(this.plc, report.startedAt, report.finishedAt)
+      : report.duration;
     if (duration !== report.duration) this.connectMs = this.plc.connectMs;
     this.stats.recordCycle({ ...report, duration });
+    this.reads?.recordMissed(report.skipped);
     if (!report.ok) {
       const err = toPollError(this.name, report.error);
       this.setState(this.running ? "error" : "stopped");

@@ -5,7 +5,7 @@
  */
 import { type Command } from "../mc/commands";
 import { McError } from "../mc/errors";
-import { executeReadPlan } from "../mc/planner";
+import { type TagResult, executeReadPlan } from "../mc/planner";
 import { type TagReading } from "./output";
 import { type TagTable } from "./tag-table";
 
@@ -55,6 +55,20 @@ export class PollError extends Error {
 export async function pollOnce(table: TagTable, plc: RequestSender, group: string): Promise<PollOutcome> {
   const timestamp = Date.now();
   const results = await executeReadPlan(table.plan, (cmd) => plc.request(cmd, group));
+  return outcomeOf(table, results, group, table.plan.requests.length, timestamp);
+}
+
+/**
+ * A poll's outcome from one result per tag of the table (in table order). Throws the PollError of a
+ * poll in which no tag could be read.
+ */
+export function outcomeOf(
+  table: TagTable,
+  results: readonly TagResult[],
+  group: string,
+  requests: number,
+  timestamp: number,
+): PollOutcome {
   const readings: TagReading[] = [];
   const tagErrors: { tag: string; error: McError }[] = [];
   results.forEach((r, i) => {
@@ -71,10 +85,5 @@ export async function pollOnce(table: TagTable, plc: RequestSender, group: strin
     const which = table.names.length === 1 ? `tag ${table.names[0]}` : `all ${table.names.length} tags`;
     throw new PollError(`group ${group}: ${which} failed: ${first.message}`, first);
   }
-  return {
-    readings,
-    quality: tagErrors.length > 0 ? "partial" : "good",
-    requests: table.plan.requests.length,
-    tagErrors,
-  };
+  return { readings, quality: tagErrors.length > 0 ? "partial" : "good", requests, tagErrors };
 }

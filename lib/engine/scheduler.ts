@@ -59,6 +59,12 @@ export interface SchedulerOptions {
   onCycle?: (report: CycleReport) => void;
   /** How long stop() waits for a running cycle before aborting it. */
   stopGraceMs?: number;
+  /**
+   * Put the grid on multiples of the interval on the clock (a common epoch), so every scheduler of one
+   * interval on that clock falls due at the same instants. start() still runs a first cycle at once;
+   * the grid then starts at the next multiple. Default false: the grid is anchored at start().
+   */
+  aligned?: boolean;
 }
 
 export interface StopOptions {
@@ -93,6 +99,7 @@ export class Scheduler {
   private readonly task: CycleTask;
   private readonly onCycle?: (report: CycleReport) => void;
   private readonly stopGraceMs: number;
+  private readonly aligned: boolean;
 
   private interval: number;
   private started = false;
@@ -106,6 +113,8 @@ export class Scheduler {
   private cycleCount = 0;
   private overrunCount = 0;
   private skippedSinceLast = 0;
+  /** The next move along the grid is a join (after an aligned start), not an overrun. */
+  private joiningGrid = false;
 
   constructor(options: SchedulerOptions) {
     this.interval = checkInterval(options.intervalMs);
@@ -113,6 +122,7 @@ export class Scheduler {
     this.clock = options.clock ?? systemClock;
     this.onCycle = options.onCycle;
     this.stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    this.aligned = options.aligned ?? false;
   }
 
   get intervalMs(): number {
@@ -145,12 +155,21 @@ export class Scheduler {
     this.started = true;
     this.reanchorPending = false;
     this.skippedSinceLast = 0;
-    this.t0 = this.clock.now();
-    this.lastScheduledAt = this.t0;
+    const now = this.clock.now();
+    this.lastScheduledAt = now;
     this.nextSlot = 0;
+    if (this.aligned) {
+      // The grid point at or before now: slot 0 runs at once, slot 1 is the first shared instant.
+      // Slots passed over while that first cycle runs are the group joining the grid, not overruns.
+      this.t0 = now - (now % this.interval);
+      this.joiningGrid = true;
+    } else {
+      this.t0 = now;
+      this.joiningGrid = false;
+    }
     // A cycle left over from before stop() still owns the group: slot 0 waits for it like any slot.
     if (this.current) return;
-    this.runScheduled();
+    this.runScheduled(now);
   }
 
   /**
@@ -224,9 +243,12 @@ export class Scheduler {
   }
 
   private reanchor(): void {
-    this.t0 = Math.max(this.clock.now(), this.lastScheduledAt + this.interval);
+    const earliest = Math.max(this.clock.now(), this.lastScheduledAt + this.interval);
+    const rest = earliest % this.interval;
+    this.t0 = this.aligned && rest > EPSILON_MS ? earliest - rest + this.interval : earliest;
     this.nextSlot = 0;
     this.reanchorPending = false;
+    this.joiningGrid = false;
   }
 
   private slotTime(k: number): number {
@@ -273,10 +295,10 @@ export class Scheduler {
     this.runScheduled();
   }
 
-  /** Runs the slot nextSlot points at. */
-  private runScheduled(): void {
+  /** Runs the slot nextSlot points at (at `at` instead of its grid time for an aligned start). */
+  private runScheduled(at?: number): void {
     const slot = this.nextSlot;
-    const scheduledAt = this.slotTime(slot);
+    const scheduledAt = at ?? this.slotTime(slot);
     const skipped = this.skippedSinceLast;
     this.nextSlot = slot + 1;
     this.skippedSinceLast = 0;
@@ -360,6 +382,11 @@ export class Scheduler {
 
   /** Moves the grid forward to `slot`, counting the slots in between as overruns. */
   private skip(slot: number): void {
+    if (this.joiningGrid) {
+      this.joiningGrid = false;
+      this.nextSlot = slot;
+      return;
+    }
     this.skippedSinceLast += slot - this.nextSlot;
     this.overrunCount += slot - this.nextSlot;
     this.nextSlot = slot;

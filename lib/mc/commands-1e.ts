@@ -65,6 +65,7 @@ export function batchReadWords1E(ref: DeviceRef, points: number): Command<number
     command: CMD_1E.BATCH_READ_WORDS,
     subcommand: 0,
     responseBytes1E: 2 * points,
+    words: points,
     write: (w) => writeCount(writeDevice1E(w, ref), points),
     read: (r) => r.words(points),
   };
@@ -78,6 +79,7 @@ export function batchReadBits1E(ref: DeviceRef, points: number): Command<boolean
     command: CMD_1E.BATCH_READ_BITS,
     subcommand: 0,
     responseBytes1E: Math.ceil(points / 2),
+    words: Math.ceil(points / 16),
     write: (w) => writeCount(writeDevice1E(w, ref), points),
     read: (r) => readBits(r, points),
   };

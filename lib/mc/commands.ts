@@ -13,6 +13,8 @@ export interface Command<T> {
   read(r: FieldReader): T;
   /** 1E commands only: response data bytes on normal completion (1E responses carry no length). */
   readonly responseBytes1E?: number;
+  /** Read commands: the data words the answer carries (bits in 16-point words), for the PLC load figures. */
+  readonly words?: number;
 }
 
 export const CMD = {
@@ -48,6 +50,7 @@ export function batchReadWords(format: WireFormat, ref: DeviceRef, points: numbe
     name: "batch read (words)",
     command: CMD.BATCH_READ,
     subcommand: subcommandFor(format, "word"),
+    words: points,
     write: (w) => w.device(ref).u16(points),
     read: (r) => r.words(points),
   };
@@ -60,6 +63,7 @@ export function batchReadBits(format: WireFormat, ref: DeviceRef, points: number
     name: "batch read (bits)",
     command: CMD.BATCH_READ,
     subcommand: subcommandFor(format, "bit"),
+    words: Math.ceil(points / 16),
     write: (w) => w.device(ref).u16(points),
     read: (r) => r.bits(points),
   };
@@ -112,6 +116,7 @@ export function randomRead(
     name: "random read",
     command: CMD.RANDOM_READ,
     subcommand: subcommandFor(format, "word"),
+    words: words.length + 2 * dwords.length,
     write: (w) => {
       w.u8(words.length).u8(dwords.length);
       for (const ref of words) w.device(ref);
@@ -200,6 +205,7 @@ export function multiBlockRead(
     name: "multi-block read",
     command: CMD.MULTI_BLOCK_READ,
     subcommand: subcommandFor(format, "word"),
+    words: [...wordBlocks, ...bitBlocks].reduce((n, b) => n + b.points, 0),
     write: (w) => {
       w.u8(wordBlocks.length).u8(bitBlocks.length);
       for (const b of wordBlocks) w.device(b.ref).u16(b.points);

@@ -305,6 +305,55 @@ async function readAlone(plan: ReadPlan, index: number, send: Send): Promise<Tag
   }
 }
 
+/** What one request of a plan brought back: its segments, or the error it failed with. */
+export type RequestOutcome =
+  { readonly segments: Segment[]; readonly error?: undefined } | { readonly error: McError };
+
+/** Sends one request of a plan; never rejects. */
+export function runRequest(request: PlannedRead, send: Send): Promise<RequestOutcome> {
+  return request.run(send).then(
+    (segments) => ({ segments }),
+    (err: unknown) => ({ error: asMcError(err) }),
+  );
+}
+
+/**
+ * The results of tags `indexes` of `plan`, once the requests they need have answered (`outcomes` by
+ * request index; requests none of these tags need may be missing). A PLC end code on a request shared
+ * by several tags re-reads each of those tags alone, once: `alone` keeps those re-reads, so callers that
+ * resolve the tags of one plan in parts share them.
+ */
+export function resultsOf(
+  plan: ReadPlan,
+  indexes: readonly number[],
+  outcomes: readonly (RequestOutcome | undefined)[],
+  send: Send,
+  alone: Map<number, Promise<TagResult>> = new Map(),
+): Promise<TagResult[]> | TagResult[] {
+  const answers = outcomes.map((o) => (o && !o.error ? o.segments : []));
+  let retries = false;
+  const results = indexes.map((i): TagResult | Promise<TagResult> => {
+    let failed: { error: McError; shared: boolean } | undefined;
+    for (const s of plan.slices[i]!) {
+      const o = outcomes[s.request];
+      if (o?.error) {
+        failed = { error: o.error, shared: plan.requests[s.request]!.tagIndexes.length > 1 };
+        break;
+      }
+    }
+    if (!failed) return resolve(plan, i, answers);
+    const tag = plan.tags[i]!;
+    if (!(failed.error instanceof McEndCodeError && failed.shared)) {
+      return { ok: false, error: withTag(tag, failed.error) };
+    }
+    retries = true;
+    let retry = alone.get(i);
+    if (!retry) alone.set(i, (retry = readAlone(plan, i, send)));
+    return retry;
+  });
+  return retries ? Promise.all(results) : (results as TagResult[]);
+}
+
 /**
  * Runs a read plan. Requests go out together (the client serialises them where the frame type needs it).
  * A PLC end code on a request shared by several tags re-reads each of those tags alone, once, so only

@@ -10,6 +10,7 @@ import { type Command } from "../mc/commands";
 import { type McError, McUnavailableError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
 import { PollStats, type StatsSnapshot } from "../engine/stats";
+import { PlcLoad, type PlcLoadSnapshot } from "./load";
 import { type WireFormat } from "../mc/wire";
 
 export interface DemotionOptions {
@@ -52,6 +53,8 @@ export interface PoolStats {
   readonly latencyMs: StatsSnapshot["latencyMs"];
   readonly lastError: string | null;
   readonly lastErrorAt: string | null;
+  /** What the engine asks of the PLC: rates, busy % per connection, requests saved by sharing. */
+  readonly load: PlcLoadSnapshot;
 }
 
 const COMM_FAILURES = new Set(["MC_TIMEOUT", "MC_CONNECTION_LOST", "MC_CONNECTION_REFUSED", "MC_PROTOCOL"]);
@@ -86,6 +89,8 @@ export class PlcPool extends EventEmitter {
   private _connectedAt?: number;
   private _connectMs?: number;
   private readonly stats = new PollStats();
+  /** The PLC's load figures; FIXED groups' shared reads report into it too. */
+  readonly load: PlcLoad;
 
   constructor(options: PoolOptions) {
     super();
@@ -93,6 +98,7 @@ export class PlcPool extends EventEmitter {
     this.options = options;
     this.demotion = { failures: 3, offScanMs: 10_000, ...options.demotion };
     this.backoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.load = new PlcLoad(this.connectionCount);
   }
 
   get state(): PoolState {
@@ -188,6 +194,7 @@ export class PlcPool extends EventEmitter {
   }
 
   private send<T>(slot: Slot, cmd: Command<T>, owner?: string): Promise<T> {
+    if (cmd.words) this.load.recordWords(cmd.words);
     return slot.client.request(cmd, owner).then(this.onSent, this.onFailed) as Promise<T>;
   }
 
@@ -222,6 +229,7 @@ export class PlcPool extends EventEmitter {
       latencyMs: stats.latencyMs,
       lastError: this.lastError?.message ?? null,
       lastErrorAt: this.lastErrorAt === undefined ? null : new Date(this.lastErrorAt).toISOString(),
+      load: this.load.snapshot(),
     };
   }
 
@@ -235,7 +243,7 @@ export class PlcPool extends EventEmitter {
     this.demotedUntil = 0;
     this.setState("connecting");
     for (let i = 0; i < this.connectionCount; i++) {
-      const slot: Slot = { client: this.newClient(), backoff: new Backoff(this.backoffOptions) };
+      const slot: Slot = { client: this.newClient(i), backoff: new Backoff(this.backoffOptions) };
       // One listener for the slot's whole life: a connection may also come back by itself (a queued
       // request reconnects the client), so listening per connect attempt would pile listeners up.
       slot.client.on("disconnect", (err: McError) => this.onSlotLost(slot, err));
@@ -244,9 +252,10 @@ export class PlcPool extends EventEmitter {
     }
   }
 
-  private newClient(): McClient {
+  private newClient(connection: number): McClient {
     const client = new McClient({ ...this.options.client, name: this.name });
     client.on("request", (info: RequestInfo) => {
+      if (info.durationMs > 0) this.load.recordRequest(connection, info.durationMs);
       if (info.error) this.stats.recordError(info.error, info.durationMs || undefined);
       else this.stats.recordSuccess(info.durationMs);
     });

@@ -38,6 +38,14 @@ export interface SimulatorOptions {
   /** Processing time per request; real CPUs answer in 3–7 ms. Default 0. */
   readonly latencyMs?: number;
   readonly jitterMs?: number;
+  /**
+   * CPU scan time (the CPU model; default 0 = off). A CPU serves MC requests in its END processing: each
+   * connection's requests one at a time (4E too: no free parallelism from pipelining), at most one per
+   * scan. A request is taken at the first END (a multiple of scanMs since start) after it arrived and
+   * after its connection's previous request, and answered `latencyMs` later. Connections are served
+   * in the same END, so N connections give N times the throughput. docs/CLI.md.
+   */
+  readonly scanMs?: number;
   /** Answer to 0101 (read CPU model); defaults per series. 1E answers modelCode's low byte (default F3H, FX3U). */
   readonly model?: string;
   readonly modelCode?: number;
@@ -77,6 +85,8 @@ interface Channel {
   readonly queue: Buffer[];
   busy: boolean;
   closed: boolean;
+  /** The scan whose END served this connection's last request (CPU model). */
+  lastScan: number;
 }
 
 export class PlcSimulator {
@@ -95,6 +105,8 @@ export class PlcSimulator {
   private readonly requestedPort: number;
   private readonly transport: "tcp" | "udp";
   private readonly maxClients: number;
+  private readonly scanMs: number;
+  private scanEpoch = 0;
   private readonly ctx: HandlerContext;
   private readonly faults = new Faults();
   private readonly generators: Generators;
@@ -122,6 +134,8 @@ export class PlcSimulator {
     this.memory = options.memory ?? new DeviceMemory();
     this.generators = new Generators(this.memory);
     this.faults.setLatency(options.latencyMs ?? 0, options.jitterMs ?? 0);
+    this.scanMs = options.scanMs ?? 0;
+    if (!(this.scanMs >= 0)) throw new RangeError(`scanMs must be >= 0, got ${options.scanMs}`);
     this.ctx = {
       memory: this.memory,
       series,
@@ -158,6 +172,7 @@ export class PlcSimulator {
   async start(): Promise<number> {
     if (this.running || this.tcp || this.udp) throw new Error("simulator already started");
     this.running = true;
+    this.scanEpoch = performance.now();
     try {
       this.boundPort = this.transport === "tcp" ? await this.listenTcp() : await this.bindUdp();
     } catch (err) {
@@ -354,10 +369,10 @@ export class PlcSimulator {
 
   /**
    * A real 3E port handles one request at a time, so its answers keep request order even with latency;
-   * 4E requests carry a serial and are processed concurrently.
+   * 4E requests carry a serial and are processed concurrently (one at a time with the CPU model).
    */
   private submit(channel: Channel, frame: Buffer): void {
-    if (this.format.frame === "4E") {
+    if (this.format.frame === "4E" && this.scanMs === 0) {
       this.after(this.faults.delay(), () => this.respond(channel, frame));
       return;
     }
@@ -369,7 +384,7 @@ export class PlcSimulator {
     while (!channel.busy && !channel.closed) {
       const frame = channel.queue.shift();
       if (!frame) return;
-      const delay = this.faults.delay();
+      const delay = this.waitForEnd(channel) + this.faults.delay();
       if (delay <= 0) {
         this.respond(channel, frame);
         continue;
@@ -381,6 +396,15 @@ export class PlcSimulator {
         this.pump(channel);
       });
     }
+  }
+
+  /** CPU model: time until the END processing that serves this connection's next request. */
+  private waitForEnd(channel: Channel): number {
+    if (this.scanMs === 0) return 0;
+    const since = performance.now() - this.scanEpoch;
+    const scan = Math.max(Math.ceil(since / this.scanMs), channel.lastScan + 1);
+    channel.lastScan = scan;
+    return scan * this.scanMs - since;
   }
 
   private after(delayMs: number, fn: () => void): void {
@@ -469,5 +493,5 @@ function commandKey(command: number): string {
 }
 
 function newChannel(send: (data: Buffer) => void): Channel {
-  return { send, queue: [], busy: false, closed: false };
+  return { send, queue: [], busy: false, closed: false, lastScan: -1 };
 }

@@ -165,6 +165,52 @@ describe("engine/scheduler", function () {
     });
   });
 
+  describe("aligned grid (groups sharing a PLC)", function () {
+    function aligned(intervalMs: number, work: (clock: ManualClock) => Promise<unknown> | unknown) {
+      const clock = new ManualClock(T0 + 37);
+      const reports: CycleReport[] = [];
+      const scheduler = new Scheduler({
+        intervalMs,
+        clock,
+        aligned: true,
+        task: () => work(clock),
+        onCycle: (r) => reports.push(r),
+      });
+      return { clock, reports, scheduler };
+    }
+
+    it("runs cycle 0 at start, then every multiple of the interval on the clock", async () => {
+      const h = aligned(100, () => undefined);
+      h.scheduler.start();
+      await h.clock.advance(350);
+      h.reports.map((r) => r.scheduledAt).should.eql([T0 + 37, T0 + 100, T0 + 200, T0 + 300]);
+      h.scheduler.overruns.should.equal(0);
+      await h.scheduler.stop();
+    });
+
+    it("joining the grid is not an overrun; a cycle that runs over later is", async () => {
+      let n = 0;
+      const h = aligned(100, (clock) => delay(clock, n++ === 0 ? 80 : n === 4 ? 150 : 5));
+      h.scheduler.start(); // cycle 0 runs until T0 + 117: slot T0 + 100 is passed over
+      await h.clock.advance(600);
+      h.reports.map((r) => r.scheduledAt).should.eql([T0 + 37, T0 + 200, T0 + 300, T0 + 400, T0 + 600]);
+      h.reports.map((r) => r.skipped).should.eql([0, 0, 0, 0, 1]);
+      h.scheduler.overruns.should.equal(1);
+      await h.scheduler.stop();
+    });
+
+    it("setInterval re-anchors on a multiple of the new interval, one interval on at least", async () => {
+      const h = aligned(100, () => undefined);
+      h.scheduler.start();
+      await h.clock.advance(100); // cycles at T0 + 37 and T0 + 100
+      h.scheduler.setInterval(300);
+      await h.clock.advance(900);
+      // T0 + 100 + 300 = T0 + 400 is not a multiple of 300 (T0 = 1000): the next one, T0 + 500, is.
+      h.reports.map((r) => r.scheduledAt).should.eql([T0 + 37, T0 + 100, T0 + 500, T0 + 800]);
+      await h.scheduler.stop();
+    });
+  });
+
   describe("trigger()", function () {
     it("runs a manual cycle at once while idle, without moving the grid", async function () {
       const h = harness(1000, (_ctx, clock) => delay(clock, 50));

@@ -256,4 +256,43 @@ describe("jsscada-poll-fixed", function () {
     sim.memory.writeWords("D", 100, [4321]);
     await until(() => out.some((m) => m.payload.speed === 4321), 5000, "data after the PLC restart");
   });
+
+  it("groups on one PLC share their requests on a common grid; an opted-out group keeps its own", async () => {
+    const tags = (base: number) => [
+      { name: "a", address: `D${base}` },
+      { name: "b", address: `D${base + 7}:int32` },
+    ];
+    await helper.load(ALL_NODES, [
+      plcConfig("plc", sim.port),
+      group("g1", { tags: tags(0), interval: "100", wires: [["out"], []] }),
+      group("g2", { tags: tags(40), interval: "100", wires: [["out"], []] }),
+      group("g3", { tags: tags(80), interval: "200", wires: [["out"], []] }),
+      group("own", { tags: tags(120), interval: "100", shareReads: false, wires: [["mine"], []] }),
+      { id: "mine", type: "helper" },
+      ...helpers,
+    ]);
+    sim.memory.writeWords(
+      "D",
+      0,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    const out = collect<Msg>(helper.getNode("out"));
+    const mine = collect<Msg>(helper.getNode("mine"));
+    await until(() => out.length >= 3 && mine.length >= 1);
+    const requests0 = sim.stats.requests;
+    out.length = 0;
+    mine.length = 0;
+    await delay(1000);
+    const requests = sim.stats.requests - requests0;
+    // Shared: g1 and g2 every 100 ms and g3 every 200 ms in one request a tick (≈ 10), plus the
+    // opted-out group's own (≈ 10); alone they would take ≈ 35.
+    out.every((m) => m.polling!.shared === true).should.be.true();
+    mine.every((m) => m.polling!.shared === false).should.be.true();
+    const ticks = out.filter((m) => m.topic === "g1").length;
+    requests.should.be.belowOrEqual(ticks + mine.length + 2);
+    requests.should.be.below(out.length + mine.length - 5);
+    out.find((m) => m.topic === "g2")!.payload.should.eql({ a: 40, b: 47 + 48 * 65536 });
+    out.find((m) => m.topic === "g3")!.payload.should.eql({ a: 80, b: 87 + 88 * 65536 });
+    mine[0]!.payload.should.eql({ a: 120, b: 127 + 128 * 65536 });
+  });
 });

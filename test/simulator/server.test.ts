@@ -273,6 +273,22 @@ describe("simulator server", function () {
       serials.sort().should.eql([1, 2, 3]);
     });
 
+    it("CPU model: a connection's pipelined 4E requests are served one per scan, connections in the same END", async function () {
+      const g: Format = { frame: "4E", encoding: "binary", series: "ql" };
+      const sim = await startSim({ frame: "4E", latencyMs: 2, scanMs: 25 });
+      const [c1, c2] = [await connect(sim), await connect(sim)];
+      const at = (c: TcpClient) => c.next().then(() => performance.now());
+      const t0 = performance.now();
+      for (const serial of [1, 2, 3, 4]) c1.send(requestFor(g, batchReadWords(g, D(0), 1), serial));
+      c2.send(requestFor(g, batchReadWords(g, D(0), 1), 9));
+      const last = [await at(c1), await at(c1), await at(c1), await at(c1)][3]!;
+      await at(c2);
+      // Four requests on one connection need four ENDs, the first one after they arrived: a lower
+      // bound only, so a loaded machine cannot make this fail.
+      (last - t0).should.be.aboveOrEqual(3 * 25);
+      sim.stats.responses.should.equal(5);
+    });
+
     it("pause holds responses until resume", async function () {
       const sim = await startSim();
       const c = await connect(sim);
