@@ -76,7 +76,7 @@ function demoFlow(b) {
   b.handshakeToDatabase(f, plc, "plc-report", HANDSHAKE, "parts-to-database", 7, {
     reqHighAtStart: "handle",
   });
-  f.tab("tab-rest", "REST API", "The 8 REST endpoints of examples/02-rest-api.json.");
+  f.tab("tab-rest", "REST API", "The 10 REST endpoints of examples/02-rest-api.json.");
   b.restApi(f, 0);
 
   f.tab("tab-ws", "WebSocket + page", "examples/03-websocket-status-page.json: /ws/polling and /polling-ws.");
