@@ -124,7 +124,8 @@ export class EngineApi {
       this.sessions.add(sessionId);
       return { statusCode: 200, payload: { success: true, message: "authenticated" } };
     }
-    if (this.auth) {
+    // The API's description holds no data: tools fetch it without a token.
+    if (this.auth && request.command !== "openapi") {
       const failure =
         request.source === "http"
           ? this.auth.checkHeaders(msg.req?.headers)

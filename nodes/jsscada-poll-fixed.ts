@@ -88,21 +88,18 @@ export = function (RED: NodeAPI): void {
       );
       for (const { tag, error } of m.badTags) {
         errorLog.report(
-          `tag:${tag}:${error.message}`,
+          { code: error.code, group: groupName, plc: pool.name, tag },
           `group ${groupName}, tag ${tag}: ${error.message}`,
-          { topic: groupName, payload: m.payload, polling: m.polling, error: { code: error.code, tag } },
-          error.code,
+          { topic: groupName, payload: m.payload, polling: m.polling },
         );
       }
     });
     group.on("poll-error", (err: PollError) => {
       status.set(statusForError(err.code, err.message));
-      errorLog.report(
-        `cycle:${err.message}`,
-        err.message,
-        { topic: groupName, payload: null, error: { code: err.code, group: groupName, plc: pool.name } },
-        err.code,
-      );
+      errorLog.report({ code: err.code, group: groupName, plc: pool.name }, err.message, {
+        topic: groupName,
+        payload: null,
+      });
     });
     group.on("state", (state: string) => {
       if (state === "stopped") status.set(STATUS.stopped("stopped"));

@@ -133,9 +133,6 @@ export = function (RED: NodeAPI): void {
     let closing = false;
     const counts = { rejected: 0, errors: 0 };
 
-    const logError = (key: string, text: string, msg: object, code?: string): void =>
-      errorLog.report(key, text, msg, code);
-
     group.on("data", (m: GroupMessage | HandshakeMessage) => {
       const fields: Record<string, unknown> = { topic: m.topic, payload: m.payload, polling: m.polling };
       if ("handshake" in m) fields.handshake = m.handshake;
@@ -163,16 +160,10 @@ export = function (RED: NodeAPI): void {
     });
     group.on("poll-error", (err: PollError) => {
       showError(err.code, err.message);
-      logError(
-        `cycle:${err.message}`,
-        err.message,
-        {
-          topic: groupName,
-          payload: null,
-          error: { code: err.code, group: groupName },
-        },
-        err.code,
-      );
+      errorLog.report({ code: err.code, group: groupName, plc: pool.name }, err.message, {
+        topic: groupName,
+        payload: null,
+      });
     });
     group.on("handshake-error", (err: HandshakeError) => {
       counts.errors++;
@@ -184,7 +175,12 @@ export = function (RED: NodeAPI): void {
         error: { message: err.message, code: err.code, step: err.step },
       };
       if (!closing) node.send([null, out as NodeMessage, null]);
-      logError(`${err.step}:${err.code}`, err.message, out, err.code);
+      const { error: _sent, ...forCatch } = out;
+      errorLog.report(
+        { code: err.code, group: groupName, plc: pool.name, step: err.step },
+        err.message,
+        forCatch,
+      );
     });
     group.on("sequence", (e: SequenceEvent) => {
       const text =

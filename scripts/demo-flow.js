@@ -80,13 +80,13 @@ function demoFlow(b) {
   b.comment(
     f,
     "records-note",
-    "GET /api/parts/last: the last 10 records (the pages show them)",
+    "GET /api/parts/last: the last 10 records of the parts table, as JSON",
     "The parts table lives in jsscada-parts.db in the user directory (Node-RED's working directory).",
     0,
     12,
   );
   b.recordsApi(f, 13);
-  f.tab("tab-rest", "REST API", "The 8 REST endpoints of examples/02-rest-api.json.");
+  f.tab("tab-rest", "REST API", "The 10 REST endpoints of examples/02-rest-api.json.");
   b.restApi(f, 0);
 
   f.tab("tab-ws", "WebSocket + page", "examples/03-websocket-status-page.json: /ws/polling and /polling-ws.");

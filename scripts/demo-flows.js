@@ -281,6 +281,8 @@ function sampleGroups(f, plcId, prefix, row) {
 
 const REST_ROUTES = [
   ["status", "get", "/api/polling/status", "status"],
+  ["health", "get", "/api/polling/health", "health"],
+  ["openapi", "get", "/api/polling/openapi.json", "openapi"],
   ["start", "post", "/api/polling/groups/:name/start", "start"],
   ["stop", "post", "/api/polling/groups/:name/stop", "stop"],
   ["trigger", "post", "/api/polling/groups/:name/trigger", "trigger"],
@@ -296,6 +298,8 @@ Node-RED process (see the "Protect the API" note).
 | method | path | answer |
 |---|---|---|
 | GET | /api/polling/status | 200 {engine, groups, plcs, queues} |
+| GET | /api/polling/health | 200 healthy, 503 with the reasons (a PLC in use not connected, deploying) |
+| GET | /api/polling/openapi.json | 200 the OpenAPI 3.1 description of these endpoints (no token needed) |
 | POST | /api/polling/groups/:name/start | 200 started, 404 unknown group, 409 already running or refused at deploy, 429 capacity reached |
 | POST | /api/polling/groups/:name/stop | 200 stopped, 404, 409 not running |
 | POST | /api/polling/groups/:name/trigger | 200 polled once (with the data), 404, 409 stopped or PLC-driven, 429 duplicate, 502/504 the PLC refused / did not answer |
@@ -324,9 +328,9 @@ const AUTH_INFO = `These endpoints start and stop production data collection: th
    reverse proxy that terminates TLS in front when the API must leave the machine. httpNodeAuth
    (Basic authentication) can be added on top for the HTTP endpoints; it does not cover WebSockets.`;
 
-/** The 8 REST endpoints: http in → change (msg.topic = command) → engine-status → http response. */
+/** The 10 REST endpoints: http in → change (msg.topic = command) → engine-status → http response. */
 function restApi(f, row) {
-  comment(f, "rest-note", "REST API: 8 endpoints (see this node's description)", REST_INFO, 0, row);
+  comment(f, "rest-note", "REST API: 10 endpoints (see this node's description)", REST_INFO, 0, row);
   comment(f, "rest-auth", "Protect the API: httpNodeAuth or a token check", AUTH_INFO, 2, row);
   const es = engineStatus(
     f,

@@ -4,9 +4,9 @@
  * statistics the engine reports. It knows nothing of Node-RED.
  */
 import { EventEmitter } from "node:events";
-import { type Clock } from "./clock";
+import { type Clock, systemClock } from "./clock";
 import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
-import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
+import { PollError, type PollOutcome, type RequestSender, pollDuration, pollOnce } from "./poller";
 import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
 import { type SharedReads } from "./shared-reads";
@@ -84,6 +84,8 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private cycleTriggers: readonly unknown[] = [];
   /** The last manual cycle's message, for the trigger() callers it answers. */
   private lastManual?: { readonly cycle: number; readonly message: GroupMessage };
+  /** The connection set-up the last poll that waited for one waited for (ms). */
+  private connectMs?: number;
 
   constructor(options: FixedGroupOptions) {
     super();
@@ -178,6 +180,7 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
       errors: s.errors,
       successRate: s.successRate === null ? 100 : Math.round(s.successRate * 1000) / 10,
       pollTime: { last: r(latency.last), avg: r(latency.avg), max: r(latency.max), p99: r(latency.p99) },
+      connectMs: this.connectMs === undefined ? null : r(this.connectMs),
       overruns: s.overruns,
       lastError: s.lastError?.message,
       lastErrorAt: s.lastErrorAt === null ? undefined : new Date(s.lastErrorAt).toISOString(),
@@ -230,7 +233,14 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   }
 
   private onCycle(report: CycleReport): void {
-    this.stats.recordCycle(report);
+    // Poll time is the poll: the wait for a connection set up meanwhile is reported as connectMs.
+    // (Only on the system clock: the pool's connection times are performance.now() values.)
+    const systemTime = this.clock === undefined || this.clock === systemClock;
+    const duration = systemTime
+      ? pollDuration(this.plc, report.startedAt, report.finishedAt)
+      : report.duration;
+    if (duration !== report.duration) this.connectMs = this.plc.connectMs;
+    this.stats.recordCycle({ ...report, duration });
     this.reads?.recordMissed(report.skipped);
     if (!report.ok) {
       const err = toPollError(this.name, report.error);

@@ -18,7 +18,7 @@ import { type Clock, systemClock } from "./clock";
 import { type GroupMessage } from "./fixed-group";
 import { groupMessage, round2 } from "./handshake-common";
 import { type PayloadFormat } from "./output";
-import { PollError, type RequestSender, pollOnce } from "./poller";
+import { PollError, type RequestSender, pollDuration, pollOnce } from "./poller";
 import {
   type GroupState,
   type GroupStatus,
@@ -92,6 +92,7 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
   private pending: Waiter[] = [];
   private current?: Promise<void>;
   private cycle = 0;
+  private connectMs?: number;
   private readonly counters = {
     triggers: 0,
     accepted: 0,
@@ -248,6 +249,7 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
       errors: s.errors,
       successRate: s.successRate === null ? 100 : Math.round(s.successRate * 1000) / 10,
       pollTime: { last: round2(l.last), avg: round2(l.avg), max: round2(l.max), p99: round2(l.p99) },
+      connectMs: this.connectMs === undefined ? null : round2(this.connectMs),
       overruns: 0,
       lastError: s.lastError?.message,
       lastErrorAt: s.lastErrorAt === null ? undefined : new Date(s.lastErrorAt).toISOString(),
@@ -299,7 +301,7 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     const table = this.table;
     try {
       const outcome = await pollOnce(table, this.plc, this.name);
-      const durationMs = this.clock.now() - monoStart;
+      const durationMs = this.ownDuration(monoStart);
       this.stats.recordSuccess(durationMs);
       const message = groupMessage({
         group: this.name,
@@ -319,11 +321,20 @@ export class MessageTriggerGroup extends EventEmitter implements ManagedGroup {
     } catch (err) {
       const error =
         err instanceof PollError ? err : new PollError(`group ${this.name}: ${(err as Error)?.message}`, err);
-      this.stats.recordError(error, this.clock.now() - monoStart);
+      this.stats.recordError(error, this.ownDuration(monoStart));
       if (this.started) this.setState("error");
       if (batch.every((w) => w.origin === undefined)) this.emit("poll-error", error);
       for (const w of batch) w.reject(error);
     }
+  }
+
+  /** Poll time without the wait for a connection set up meanwhile (that is connectMs). */
+  private ownDuration(monoStart: number): number {
+    const now = this.clock.now();
+    if (this.clock !== systemClock) return now - monoStart;
+    const d = pollDuration(this.plc, monoStart, now);
+    if (d !== now - monoStart) this.connectMs = this.plc.connectMs;
+    return d;
   }
 
   private setState(state: GroupState): void {

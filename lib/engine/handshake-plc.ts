@@ -39,6 +39,7 @@ import {
 } from "./registry";
 import { type TagTable } from "./tag-table";
 import { writeItems } from "./writer";
+import { integerRange } from "../mc/values";
 import { planReads, type WriteItem } from "../mc/planner";
 import { type Tag } from "../mc/tags";
 import { type WireFormat } from "../mc/wire";
@@ -135,6 +136,8 @@ export interface TransactionReport {
   readonly verdict: Verdict;
   /** Whether the whole sequence (ACK written, REQ cleared, ACK cleared) completed. */
   readonly completed: boolean;
+  /** Whether the OK/NG result reached the PLC (the ACK write succeeded). */
+  readonly acknowledged: boolean;
   readonly durationMs: number;
   readonly sequence?: number;
   readonly delivered: boolean;
@@ -277,6 +280,26 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       problems.push("OK and NG values must differ");
     if (ack.type !== "bool" && okValue === 0)
       problems.push("OK value must not be 0 (0 is the cleared ACK word)");
+    // The word that receives the OK/NG code must hold it, or every ACK write would fail at runtime.
+    const codeWord =
+      ack.type !== "bool"
+        ? { label: "ACK", tag: ack }
+        : this.result
+          ? { label: "result", tag: this.result }
+          : undefined;
+    const range = codeWord && integerRange(codeWord.tag.type);
+    if (codeWord && range) {
+      for (const [label, v] of [
+        ["OK", okValue],
+        ["NG", ngValue],
+      ] as const) {
+        if (Number.isInteger(v) && (BigInt(v) < range[0] || BigInt(v) > range[1])) {
+          problems.push(
+            `${label} value ${v} does not fit the ${codeWord.label} word ${codeWord.tag.address} (${codeWord.tag.type}: ${range[0]}..${range[1]})`,
+          );
+        }
+      }
+    }
     for (const [label, v] of [
       ["step time-out", this.o.stepTimeoutMs],
       ["REQ clear time-out", this.o.reqClearTimeoutMs],
@@ -392,6 +415,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   status(): GroupStatus {
     const c = this.counters;
     const d = this.duration;
+    const finished = c.completed + c.failed;
     return {
       name: this.name,
       mode: this.mode,
@@ -400,10 +424,12 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       running: this.started,
       plc: this.o.plc.name,
       intervalMs: this.watchMs,
-      polls: c.transactions,
+      // Finished transactions only (one in flight is neither a success nor an error yet); a success
+      // is one whose OK reached the PLC.
+      polls: finished,
       successes: c.ok,
-      errors: c.failed + c.ng,
-      successRate: c.transactions === 0 ? 100 : Math.round((c.ok / c.transactions) * 1000) / 10,
+      errors: finished - c.ok,
+      successRate: finished === 0 ? 100 : Math.round((c.ok / finished) * 1000) / 10,
       pollTime: {
         last: round2(d.last),
         avg: round2(d.count ? d.sum / d.count : 0),
@@ -570,10 +596,12 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       this.fail(error);
     }
 
+    let acknowledged = false;
+    // ok/ng count results the PLC received: a verdict whose ACK write failed is neither.
     const report = (completed: boolean): void => {
       const durationMs = this.clock.now() - t0;
-      if (verdict === "ok") this.counters.ok++;
-      else this.counters.ng++;
+      if (acknowledged && verdict === "ok") this.counters.ok++;
+      else if (acknowledged) this.counters.ng++;
       if (completed) {
         this.counters.completed++;
         this.duration = {
@@ -588,6 +616,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
         transactionId: id,
         verdict,
         completed,
+        acknowledged,
         durationMs,
         sequence,
         delivered,
@@ -609,6 +638,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       // ACK then, which is right either way.
       return report(false);
     }
+    acknowledged = true;
 
     // 5. REQ clear
     this.setPhase(`transaction ${id}: waiting for the PLC to clear REQ`);

@@ -13,6 +13,21 @@ export interface RequestSender {
   readonly name: string;
   /** `owner` (the group) takes turns with other owners when requests queue up for the PLC. */
   request<T>(cmd: Command<T>, owner?: string): Promise<T>;
+  /** performance.now() when the latest connection was set up, and how long that took (pools have them). */
+  readonly connectedAt?: number;
+  readonly connectMs?: number;
+}
+
+/**
+ * A poll's own duration: when a connection was set up while it ran (it waited for it), the time from
+ * then on. `startedAt`/`finishedAt` are performance.now() values.
+ */
+export function pollDuration(plc: RequestSender, startedAt: number, finishedAt: number): number {
+  const connectedAt = plc.connectedAt;
+  if (connectedAt === undefined || connectedAt <= startedAt || connectedAt > finishedAt) {
+    return finishedAt - startedAt;
+  }
+  return finishedAt - connectedAt;
 }
 
 export interface PollOutcome {

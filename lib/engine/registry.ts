@@ -4,6 +4,7 @@
  * `{success: false, error, code}` with the HTTP status the REST API answers (docs/INTEGRATOR.md).
  */
 import { McError } from "../mc/errors";
+import { openApiDocument } from "./openapi";
 
 export type GroupMode = "fixed" | "handshake";
 export type GroupState = "running" | "stopped" | "error";
@@ -96,6 +97,8 @@ export interface RefusedGroup {
 
 export const COMMANDS = [
   "status",
+  "health",
+  "openapi",
   "group-status",
   "start",
   "stop",
@@ -376,6 +379,10 @@ export class Engine {
     switch (command) {
       case "status":
         return ok(this.status());
+      case "health":
+        return this.health();
+      case "openapi":
+        return ok(openApiDocument());
       case "start-all":
         return this.startAll();
       case "stop-all": {
@@ -534,6 +541,31 @@ export class Engine {
         refused,
         results,
       },
+    };
+  }
+
+  /**
+   * 200 when the engine runs and every enabled PLC in use is connected; 503 with the reasons otherwise
+   * (a PLC no group uses is idle, not unhealthy; a disabled one is off on purpose).
+   */
+  private health(): CommandResult {
+    const reasons: string[] = [];
+    const plcs = [...this.plcs.entries()].map(([id, p]) => {
+      const s = p.snapshot() as { state?: string; lastError?: string | null };
+      const state = s.state ?? "unknown";
+      const displayName = this.displayName(id, p);
+      if (p.enabled && state !== "connected" && state !== "idle") {
+        reasons.push(`PLC ${displayName} is ${state}${s.lastError ? `: ${s.lastError}` : ""}`);
+      }
+      return { id, displayName, state, enabled: p.enabled };
+    });
+    const healthy = reasons.length === 0;
+    const payload = { success: healthy, healthy, reasons, plcs };
+    if (healthy) return ok(payload);
+    return {
+      statusCode: 503,
+      payload: { ...payload, code: "UNHEALTHY", error: reasons.join("; ") },
+      headers: { "Retry-After": "5" },
     };
   }
 

@@ -113,6 +113,11 @@ const INT_RANGE: Record<string, readonly [bigint, bigint]> = {
   uint64: [0n, (1n << 64n) - 1n],
 };
 
+/** The values an integer tag type holds, or undefined for other types. */
+export function integerRange(type: string): readonly [bigint, bigint] | undefined {
+  return INT_RANGE[type];
+}
+
 function describe(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v);
   if (typeof v === "bigint") return `${v}n`;

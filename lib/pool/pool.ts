@@ -46,6 +46,8 @@ export interface PoolStats {
   readonly errors: number;
   readonly errorsByCode: Record<string, number>;
   readonly reconnects: number;
+  /** How long setting up the latest connection took (ms), null before the first. */
+  readonly connectMs: number | null;
   readonly demotions: number;
   readonly inFlight: number;
   readonly latencyMs: StatsSnapshot["latencyMs"];
@@ -83,6 +85,9 @@ export class PlcPool extends EventEmitter {
   private lastError?: McError;
   private lastErrorAt?: number;
   private counters = { reconnects: 0, demotions: 0 };
+  /** performance.now() when the latest connection was established, and how long setting it up took. */
+  private _connectedAt?: number;
+  private _connectMs?: number;
   private readonly stats = new PollStats();
   /** The PLC's load figures; FIXED groups' shared reads report into it too. */
   readonly load: PlcLoad;
@@ -170,6 +175,18 @@ export class PlcPool extends EventEmitter {
     return this.sendWhenReady(slot, cmd, owner);
   }
 
+  /**
+   * performance.now() when the latest connection was set up, so a group can leave the wait for it out
+   * of its poll time (connection set-up is reported apart, as connectMs).
+   */
+  get connectedAt(): number | undefined {
+    return this._connectedAt;
+  }
+
+  get connectMs(): number | undefined {
+    return this._connectMs;
+  }
+
   private async sendWhenReady<T>(slot: Slot | undefined, cmd: Command<T>, owner?: string): Promise<T> {
     slot ??= await this.waitForSlot();
     if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
@@ -206,6 +223,7 @@ export class PlcPool extends EventEmitter {
       errors: stats.errors,
       errorsByCode: stats.errorsByCode,
       reconnects: this.counters.reconnects,
+      connectMs: this._connectMs === undefined ? null : Math.round(this._connectMs * 100) / 100,
       demotions: this.counters.demotions,
       inFlight: this.slots.reduce((n, s) => n + s.client.pendingCount, 0),
       latencyMs: stats.latencyMs,
@@ -259,8 +277,11 @@ export class PlcPool extends EventEmitter {
   private connectSlot(slot: Slot): void {
     slot.retryTimer = undefined;
     slot.retryAt = undefined;
+    const started = performance.now();
     const attempt = slot.client.connect().then(
       () => {
+        this._connectedAt = performance.now();
+        this._connectMs = this._connectedAt - started;
         slot.backoff.reset();
         slot.connecting = undefined;
         if (!this.slots.includes(slot)) return;

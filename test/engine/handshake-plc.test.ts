@@ -144,6 +144,37 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
     group.status().should.containEql({ transactions: 1, ok: 1, ng: 0, completed: 1, trigger: "plc" });
   });
 
+  it("refuses OK/NG codes that do not fit the ACK (or result) word, naming the setting", () => {
+    (() => make({ okValue: 40000 })).should.throw(
+      /OK value 40000 does not fit the ACK word D10 \(int16: -32768\.\.32767\)/,
+    );
+    (() => make({ ack: tag("D10:uint16"), ngValue: -1 })).should.throw(
+      /NG value -1 does not fit the ACK word/,
+    );
+    (() => make({ ack: tag("M10"), result: tag("D11"), okValue: 70000 })).should.throw(
+      /does not fit the result word D11/,
+    );
+    make({ ack: tag("D10:uint16"), okValue: 40000 }).should.be.ok();
+  });
+
+  it("counts a success only when the OK reached the PLC, and a transaction in flight not at all", async () => {
+    const r = make({ ackAfterDownstream: true, downstreamTimeoutMs: 5000 });
+    group.start();
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    // Waiting for downstream: in flight, so the rate is not dragged down by it.
+    group.status().should.containEql({ transactions: 1, polls: 0, errors: 0, successRate: 100 });
+    group.accept(r.data[0]!.handshake!.transactionId).should.be.true();
+    plc.failWith = (command) =>
+      WRITE_COMMANDS.has(command) ? new McConnectionError("MC_CONNECTION_LOST", "mem: lost") : undefined;
+    await clock.advance(100);
+    r.transactions.should.have.length(1);
+    r.transactions[0]!.should.containEql({ verdict: "ok", acknowledged: false, completed: false });
+    group
+      .status()
+      .should.containEql({ ok: 0, ng: 0, failed: 1, polls: 1, successes: 0, errors: 1, successRate: 0 });
+  });
+
   it("REQ already high at start is ignored until it falls (default)", async () => {
     const r = make();
     plc.memory.set("M100", true);

@@ -9,7 +9,10 @@ import { planReads } from "../../lib/mc/planner";
 import { type Tag } from "../../lib/mc/tags";
 import { decodeBits, decodeTag, type TagValue } from "../../lib/mc/values";
 import { type WireFormat } from "../../lib/mc/wire";
+import { PlcPool } from "../../lib/pool/pool";
+import { PlcSimulator } from "../../lib/simulator";
 import { MemoryPlc, lost } from "../helpers/memory-plc";
+import { until } from "../helpers/scripted-peer";
 
 const FORMAT: WireFormat = { encoding: "binary", series: "ql", zrHex: false };
 const T0 = 10_000;
@@ -415,5 +418,40 @@ describe("engine/shared-reads: FIXED groups on one PLC share requests", function
     missed.should.be.above(0);
     h.reads.stats().missedCycles.should.equal(missed);
     await stopAll(h, ...groups);
+  });
+
+  it("sends the independent requests of one tick on different connections (real sockets)", async () => {
+    const sim = new PlcSimulator({ latencyMs: 20 });
+    await sim.start();
+    const pool = new PlcPool({ name: "sim", client: { host: "127.0.0.1", port: sim.port }, connections: 2 });
+    pool.register("test");
+    const reads = new SharedReads(pool, pool.format, { sink: pool.load });
+    const groups = [0, 2000].map(
+      (base) =>
+        new FixedGroup({
+          name: `g${base}`,
+          plc: pool,
+          table: compileTagTable([{ name: "a", address: `D${base}:uint16[960]` }], { series: "ql" }, FORMAT),
+          intervalMs: 200,
+          output: { format: "object", changedOnly: false },
+          reads,
+        }),
+    );
+    try {
+      await until(() => pool.state === "connected" && sim.clientCount === 2);
+      let messages = 0;
+      for (const g of groups) g.on("data", () => messages++);
+      for (const g of groups) g.start();
+      await until(() => messages >= 6, 5000, "three ticks");
+      // Two requests a tick (960 words each), one on each connection.
+      const busy = pool.load.snapshot().busyPercentByConnection;
+      busy.length.should.equal(2);
+      busy.every((b) => b > 0).should.be.true();
+      reads.stats().requests.should.equal(2 * reads.stats().batches);
+    } finally {
+      await Promise.all(groups.map((g) => g.stop()));
+      pool.close();
+      await sim.stop();
+    }
   });
 });

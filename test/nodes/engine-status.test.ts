@@ -98,6 +98,9 @@ describe("jsscada-engine-status", function () {
     (g.pollTime as Record<string, number>).avg!.should.be.above(0);
     const plc = s.payload.plcs![0]!;
     plc.should.containEql({ name: "plc-sim", state: "connected", connectionsOpen: 1, users: 1 });
+    // Connection set-up is reported apart from the poll time.
+    (plc.connectMs as number).should.be.a.Number();
+    g.should.have.property("connectMs");
     (plc.requests as number).should.be.aboveOrEqual(2);
   });
 
