@@ -6,7 +6,9 @@
  */
 import "should";
 import Ajv from "ajv";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import WebSocket from "ws";
 import { PlcSimulator } from "../../lib/simulator";
@@ -64,7 +66,10 @@ describe("OpenAPI document, health and WebSocket ping", function () {
     const runtime = rt;
     const doc = (await request<Json>("GET", `${runtime.url}/api/polling/openapi.json`)).body;
     doc.should.have.property("openapi", "3.1.0");
-    const ajv = new Ajv({ allErrors: true, validateSchema: false });
+    // On Node-RED 5 the tests resolve Node-RED's own ajv 8 first, which refuses the document's
+    // non-schema keywords (openapi, paths…) unless strict mode is off; ajv 6 ignores the option.
+    const ajvOptions = { allErrors: true, validateSchema: false, strict: false };
+    const ajv = new Ajv(ajvOptions);
     ajv.addSchema(doc, "openapi.json");
 
     const seen = new Map<string, Set<number>>();
@@ -172,21 +177,28 @@ describe("OpenAPI document, health and WebSocket ping", function () {
     });
     const url = `${rt.url.replace("http:", "ws:")}/ws/polling`;
     const alive = new WebSocket(url);
-    // A client whose pongs never come (a frozen or vanished peer, as the server sees it).
-    const dead = new WebSocket(url, { autoPong: false });
+    // A client whose pongs never come (a frozen or vanished peer, as the server sees it): a bare TCP
+    // socket that completes the upgrade and then never answers. (ws 8's autoPong option would do, but
+    // on Node-RED 5 the tests resolve its ws 7, which always answers pings.)
+    const dead = net.connect(Number(new URL(rt.url).port), "127.0.0.1");
     let pings = 0;
     alive.on("ping", () => pings++);
     const closed = { alive: false, dead: false };
     alive.on("close", () => (closed.alive = true));
     dead.on("close", () => (closed.dead = true));
-    await Promise.all(
-      [alive, dead].map(
-        (c) => new Promise((resolve, reject) => c.once("open", resolve).once("error", reject)),
-      ),
+    dead.on("error", () => undefined);
+    let upgraded = false;
+    dead.on("data", (chunk: Buffer) => (upgraded ||= chunk.toString("latin1").startsWith("HTTP/1.1 101")));
+    dead.write(
+      `GET ${new URL(url).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
+    await new Promise((resolve, reject) => alive.once("open", resolve).once("error", reject));
+    await eventually(() => upgraded, 5000, "the bare client upgraded");
     await eventually(() => closed.dead, 5000, "the silent client dropped");
     await eventually(() => pings >= 3, 5000, "3 pings");
     closed.alive.should.be.false();
     alive.close();
+    dead.destroy();
   });
 });
