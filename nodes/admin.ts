@@ -18,6 +18,8 @@ export function tagOptionsFromQuery(q: Record<string, unknown>): TagOptions {
     encoding: q.encoding === "ascii" ? "ascii" : "binary",
     zrHex: q.zrHex === "true",
     octalXY: q.octalXY === "true",
+    // 1E reaches fewer devices: the editor refuses the others as deploy would.
+    ...(q.frame === "1E" ? { frame: "1E" as const } : {}),
   };
 }
 
@@ -25,7 +27,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   // Each node module has its own RED object, but they share one httpAdmin app.
   if (registered.has(RED.httpAdmin)) return;
   registered.add(RED.httpAdmin);
-  // POST {addresses: string[], series, encoding, zrHex, octalXY} → {errors: (string|null)[]}
+  // POST {addresses: string[], series, encoding, zrHex, octalXY, frame} → {errors: (string|null)[]}
   RED.httpAdmin.post("/jsscada/validate-tags", RED.auth.needsPermission("flows.read"), (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const options = tagOptionsFromQuery(body);

@@ -32,6 +32,13 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
 
+export const REMOTE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  force: { type: "boolean" },
+  clear: { type: "string" },
+  yes: { type: "boolean" },
+} as const satisfies OptionSpec;
+
 export const SIM_OPTIONS = {
   ...COMMON_OPTIONS,
   listen: { type: "string" },
@@ -40,6 +47,8 @@ export const SIM_OPTIONS = {
   scan: { type: "string" },
   "max-clients": { type: "string" },
   generators: { type: "boolean" },
+  modules: { type: "string" },
+  "model-padding": { type: "string" },
 } as const satisfies OptionSpec;
 
 export type RawValues = Record<string, string | boolean | undefined>;
@@ -135,6 +144,19 @@ export function connectionOf(values: RawValues, defaultPort: number, minPort = 1
     octalXY: values["octal-xy"] === true || series === "iqf",
     timeoutMs: intOption(values, "timeout", 3000, 1, 600_000),
   };
+}
+
+/** `--modules 1=4096,3E0=8192`: buffer-memory modules (start I/O / 16, hex) and their sizes in words. */
+export function modulesOption(values: RawValues): Record<string, number> | undefined {
+  const text = str(values, "modules");
+  if (text === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const m = /^\s*U?([0-9A-Fa-f]{1,3})\s*=\s*(\d{1,7})\s*$/.exec(part);
+    if (!m) throw new UsageError(`--modules takes MODULE=WORDS pairs like 1=4096,3E0=8192, got "${part}"`);
+    out[m[1]!.toUpperCase()] = Number(m[2]);
+  }
+  return out;
 }
 
 export function describeConnection(c: Connection): string {

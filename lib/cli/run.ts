@@ -9,14 +9,17 @@ import { executeReadPlan, planReads, planWrites, type WriteItem } from "../mc/pl
 import { parseTag, type Tag } from "../mc/tags";
 import { type TagValue } from "../mc/values";
 import { PlcSimulator, type GeneratorSpec } from "../simulator";
+import { CLEAR_MODES, type ClearMode, type RemoteOperation } from "../mc/commands";
 import {
   COMMON_OPTIONS,
   type Connection,
+  REMOTE_OPTIONS,
   SIM_OPTIONS,
   UsageError,
   connectionOf,
   describeConnection,
   intOption,
+  modulesOption,
   parse,
 } from "./options";
 
@@ -50,6 +53,8 @@ Commands:
   read ADDRESS...          read tags and print their values as JSON
   write ADDRESS VALUE...   write tags (pairs of address and value)
   info                     read the CPU model and run a loopback test
+  run | stop | pause       remote RUN (optionally clearing devices), STOP, PAUSE
+  reset | latch-clear      remote RESET / LATCH CLEAR (CPU in STOP; need --yes)
   sim                      run a simulated PLC until Ctrl-C
 
 Run "jsscada-mc <command> --help" for the command's options. Exit codes: 0 ok, 1 PLC or
@@ -77,6 +82,19 @@ Reads the CPU model (command 0101; 1E: 15) and runs a loopback test (0619; 1E: 1
 round-trip time.
 
 ${CONNECTION_HELP}`,
+  remote: `Usage: jsscada-mc run|stop|pause|reset|latch-clear [options]
+
+Remote operations (3E/4E commands 1001, 1002, 1003, 1006, 1005; 1E: run and stop only, 13H/14H).
+  run [--force] [--clear none|outside-latch|all]   RUN; --clear other than none clears devices and
+                                                   needs --yes; --force overrides another station's
+                                                   remote STOP/PAUSE
+  stop                                             STOP
+  pause [--force]                                  PAUSE
+  reset --yes                                      RESET: restarts the CPU (it must be in STOP); the
+                                                   answer may never come, and TCP connections drop
+  latch-clear --yes                                LATCH CLEAR: zeroes latched devices (CPU in STOP)
+
+${CONNECTION_HELP}`,
   sim: `Usage: jsscada-mc sim [options]
 
 Runs a simulated PLC until Ctrl-C (SIGINT) or SIGTERM and prints the port it listens on.
@@ -90,13 +108,26 @@ Options:
                       time per connection (4E too), at most one per scan (default 0: off)
   --max-clients N     simultaneous TCP clients (default 64; 1 behaves like an iQ-R built-in port)
   --generators        make memory move: counter D0, sine D1, random walk D2, toggling M0, counter D10
+  --modules LIST      buffer-memory modules for U\\G, e.g. 1=4096,3E0=8192 (default 1=4096,3E0=4096);
+                      others answer end code 4043
+  --model-padding P   pad the 0101 model name with "space" (default) or "nul"
   --frame, --binary/--ascii, --tcp/--udp, --series, --zr-hex as for the other commands
   -h, --help          this help`,
 };
 
 type Handler = (args: readonly string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, Handler> = { read, write, info, sim };
+const COMMANDS: Record<string, Handler> = {
+  read,
+  write,
+  info,
+  sim,
+  run: (args, io) => remote("run", args, io),
+  stop: (args, io) => remote("stop", args, io),
+  pause: (args, io) => remote("pause", args, io),
+  reset: (args, io) => remote("reset", args, io),
+  "latch-clear": (args, io) => remote("latch-clear", args, io),
+};
 
 /** Runs one command line (without the node and script arguments) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -139,7 +170,7 @@ function hintFor(err: McError): string {
 
 function wantsHelp(values: Record<string, unknown>, command: string, io: CliIo): boolean {
   if (!values.help) return false;
-  io.stdout.write(HELP[command] + "\n");
+  io.stdout.write((HELP[command] ?? HELP.remote) + "\n");
   return true;
 }
 
@@ -295,6 +326,61 @@ async function info(args: readonly string[], io: CliIo): Promise<number> {
   });
 }
 
+const CLEAR_NAMES = Object.keys(CLEAR_MODES) as ClearMode[];
+
+/** run | stop | pause | reset | latch-clear; the destructive ones want --yes. */
+async function remote(op: RemoteOperation, args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, REMOTE_OPTIONS);
+  if (wantsHelp(values, op, io)) return EXIT.OK;
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const c = connectionOf(values, 5000);
+  const clearText = typeof values.clear === "string" ? values.clear : "none";
+  if (!CLEAR_NAMES.includes(clearText as ClearMode)) {
+    throw new UsageError(`--clear must be ${CLEAR_NAMES.join(", ")}, got "${clearText}"`);
+  }
+  const clear = clearText as ClearMode;
+  if (clear !== "none" && op !== "run") throw new UsageError("--clear applies to run only");
+  if (values.force && op !== "run" && op !== "pause")
+    throw new UsageError("--force applies to run and pause only");
+  const destructive =
+    op === "reset"
+      ? "restarts the CPU"
+      : op === "latch-clear"
+        ? "zeroes latched devices"
+        : clear !== "none"
+          ? "clears devices"
+          : "";
+  if (destructive && !values.yes) {
+    throw new UsageError(
+      `${op}${clear !== "none" ? ` --clear ${clear}` : ""} ${destructive}: add --yes to confirm`,
+    );
+  }
+  const label = `remote ${op.toUpperCase()}`;
+  try {
+    await withClient(c, (client) => client.remote(op, values.force === true, clear));
+  } catch (err) {
+    if (
+      op === "reset" &&
+      err instanceof McError &&
+      (err.code === "MC_TIMEOUT" || err.code === "MC_CONNECTION_LOST")
+    ) {
+      io.stderr.write(
+        `jsscada-mc reset: no answer (${err.message}); a resetting CPU may drop the connection before answering: check it with "jsscada-mc info"\n`,
+      );
+      return EXIT.FAILED;
+    }
+    throw err;
+  }
+  io.stdout.write(`OK: ${label}${clear !== "none" ? ` (clear ${clear})` : ""}\n`);
+  return EXIT.OK;
+}
+
+function paddingOption(values: Record<string, unknown>): "space" | "nul" | undefined {
+  const p = values["model-padding"];
+  if (p === undefined || p === "space" || p === "nul") return p;
+  throw new UsageError(`--model-padding must be space or nul, got "${String(p)}"`);
+}
+
 /** The --generators demo set: something visibly moving on the common word and bit devices. */
 export const DEMO_GENERATORS: readonly GeneratorSpec[] = [
   { kind: "counter", address: "D0", periodMs: 100 },
@@ -323,6 +409,8 @@ async function sim(args: readonly string[], io: CliIo): Promise<number> {
     jitterMs: intOption(values, "jitter", 0, 0, 60_000),
     scanMs: intOption(values, "scan", 0, 0, 10_000),
     maxClients: intOption(values, "max-clients", 64, 1, 10_000),
+    modules: modulesOption(values),
+    modelPadding: paddingOption(values),
   });
   try {
     await simulator.start();

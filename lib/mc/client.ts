@@ -394,14 +394,24 @@ export class McClient extends EventEmitter {
     return this.request(this.is1E ? commands1E.loopback1E(data) : commands.loopback(data));
   }
 
-  remote(op: commands.RemoteOperation, force = false): Promise<void> {
+  /** Remote RUN/STOP/PAUSE/LATCH CLEAR/RESET (1E: RUN and STOP only, without force or clear mode). */
+  remote(op: commands.RemoteOperation, force = false, clear: commands.ClearMode = "none"): Promise<void> {
     if (this.is1E) {
-      if (op === "pause") {
-        return Promise.reject(new McValueError(`${this.label}: 1E frames have no remote PAUSE`));
+      if (op !== "run" && op !== "stop") {
+        return Promise.reject(
+          new McValueError(`${this.label}: 1E frames have no remote ${op.toUpperCase()}`),
+        );
+      }
+      if (clear !== "none") {
+        return Promise.reject(new McValueError(`${this.label}: 1E remote RUN has no clear mode`));
       }
       return this.request(commands1E.remote1E(op));
     }
-    return this.request(commands.remoteOperation(op, force));
+    try {
+      return this.request(commands.remoteOperation(op, force, clear));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   private get is1E(): boolean {

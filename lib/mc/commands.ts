@@ -27,6 +27,8 @@ export const CMD = {
   REMOTE_RUN: 0x1001,
   REMOTE_STOP: 0x1002,
   REMOTE_PAUSE: 0x1003,
+  REMOTE_LATCH_CLEAR: 0x1005,
+  REMOTE_RESET: 0x1006,
   LOOPBACK: 0x0619,
 } as const;
 
@@ -35,6 +37,12 @@ export type Unit = "word" | "bit";
 /** Q/L: 0000 word / 0001 bit. iQ-R: 0002 word / 0003 bit (4-byte device numbers, 2-byte codes). */
 export function subcommandFor(format: WireFormat, unit: Unit): number {
   return (format.series === "iqr" ? 2 : 0) + (unit === "bit" ? 1 : 0);
+}
+
+/** Buffer memory (U\G) goes in the device extension specification: 0080 on Q/L, 0082 on iQ-R. */
+function wordSubcommand(format: WireFormat, ref: DeviceRef): number {
+  if (ref.device.module === undefined) return subcommandFor(format, "word");
+  return format.series === "iqr" ? 0x0082 : 0x0080;
 }
 
 function checkPoints(points: number, what: string): void {
@@ -49,7 +57,7 @@ export function batchReadWords(format: WireFormat, ref: DeviceRef, points: numbe
   return {
     name: "batch read (words)",
     command: CMD.BATCH_READ,
-    subcommand: subcommandFor(format, "word"),
+    subcommand: wordSubcommand(format, ref),
     words: points,
     write: (w) => w.device(ref).u16(points),
     read: (r) => r.words(points),
@@ -78,7 +86,7 @@ export function batchWriteWords(
   return {
     name: "batch write (words)",
     command: CMD.BATCH_WRITE,
-    subcommand: subcommandFor(format, "word"),
+    subcommand: wordSubcommand(format, ref),
     write: (w) => w.device(ref).u16(values.length).words(values),
     read: () => undefined,
   };
@@ -258,19 +266,45 @@ export function loopback(data: string): Command<string> {
   };
 }
 
-export type RemoteOperation = "run" | "stop" | "pause";
+export type RemoteOperation = "run" | "stop" | "pause" | "latch-clear" | "reset";
 
-/** 1001/1002/1003 remote RUN/STOP/PAUSE; `force` overrides another station's operation. */
-export function remoteOperation(op: RemoteOperation, force = false): Command<void> {
-  const mode = force ? 3 : 1;
-  const command = op === "run" ? CMD.REMOTE_RUN : op === "stop" ? CMD.REMOTE_STOP : CMD.REMOTE_PAUSE;
+/** Remote RUN's clear mode: 00 no clear, 01 clear outside the latch range, 02 clear all devices. */
+export type ClearMode = "none" | "outside-latch" | "all";
+
+export const CLEAR_MODES: Record<ClearMode, number> = { none: 0, "outside-latch": 1, all: 2 };
+
+const REMOTE: Record<RemoteOperation, number> = {
+  run: CMD.REMOTE_RUN,
+  stop: CMD.REMOTE_STOP,
+  pause: CMD.REMOTE_PAUSE,
+  "latch-clear": CMD.REMOTE_LATCH_CLEAR,
+  reset: CMD.REMOTE_RESET,
+};
+
+/**
+ * 1001 RUN (mode, clear mode, fixed 00), 1002 STOP, 1003 PAUSE (mode), 1005 LATCH CLEAR and 1006 RESET
+ * (fixed 0001). `force` (mode 0003) overrides another station's remote STOP/PAUSE; LATCH CLEAR and
+ * RESET need the CPU in STOP, and RESET's answer may never come (the CPU restarts). iQ-R MC manual
+ * p.174–178; docs/PROTOCOL.md.
+ */
+export function remoteOperation(
+  op: RemoteOperation,
+  force = false,
+  clear: ClearMode = "none",
+): Command<void> {
+  const command = REMOTE[op];
+  if (command === undefined) throw new McValueError(`unknown remote operation "${String(op)}"`);
+  const mode = force && (op === "run" || op === "pause") ? 3 : 1;
+  if (clear !== "none" && op !== "run") throw new McValueError("a clear mode applies to remote RUN only");
+  const clearCode = CLEAR_MODES[clear];
+  if (clearCode === undefined) throw new McValueError(`unknown clear mode "${String(clear)}"`);
   return {
     name: `remote ${op.toUpperCase()}`,
     command,
     subcommand: 0,
     write: (w) => {
       w.u16(mode);
-      if (op === "run") w.u8(0).u8(0); // clear mode: do not clear devices; fixed 00
+      if (op === "run") w.u8(clearCode).u8(0);
     },
     read: () => undefined,
   };

@@ -19,6 +19,11 @@ export interface Device {
   readonly iqrOnly: boolean;
   /** Points in a typical CPU's default configuration (the simulator's memory size). */
   readonly defaultPoints: number;
+  /**
+   * Module buffer memory (`Un\Gm`, `U3E0\HGm`): the module's start I/O number / 16. Such a device is
+   * one module's G (or HG) memory, addressed with the device extension specification (buffer-memory.ts).
+   */
+  readonly module?: number;
 }
 
 function dev(

@@ -115,6 +115,7 @@ const END_CODES: Record<number, string> = {
   0x4013: "request refused in the CPU's current state",
   0x4030: "device or path not allowed",
   0x4031: "start address or range outside the configured device range",
+  0x4043: "no intelligent function module at the specified position (U\\G module number)",
 };
 
 function hex2(n: number): string {

@@ -7,7 +7,7 @@
  * count. Facts and sources: docs/PROTOCOL.md and ../shared/MC-1E-AND-BUFFER.md §A2–A3, A6.
  */
 import { McProtocolError } from "./errors";
-import { type Encoding } from "./wire";
+import { type Encoding, hexDigit } from "./wire";
 
 export const CMD_1E = {
   BATCH_READ_BITS: 0x00,
@@ -64,13 +64,6 @@ function byteAt(buf: Buffer, i: number, ascii: boolean): number {
   const hi = hexDigit(buf[2 * i]!);
   const lo = hexDigit(buf[2 * i + 1]!);
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
-
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  return -1;
 }
 
 export function encodeRequest1E(encoding: Encoding, req: Request1E): Buffer {

@@ -9,6 +9,7 @@ import { batchWriteBits1E, batchWriteWords1E, testWriteBits1E, testWriteWords1E 
 import { type Device } from "./devices";
 import { LIMITS_1E } from "./limits";
 import { type Piece } from "./plan-pack";
+import { packWindows } from "./plan-windows";
 import { chunks, runsOf, type WriteItem } from "./plan-write";
 
 /** Words one 1E batch read (01) may carry on this device. */
@@ -16,31 +17,9 @@ export function readWords1E(device: Device): number {
   return device.kind === "bit" ? LIMITS_1E.bitDeviceWords : LIMITS_1E.wordDeviceWords;
 }
 
-/**
- * The fewest batch reads that cover `islands` (sorted by device and start, merged): each read starts at
- * the first word not yet covered and reaches as far as the limit allows, ending at the last needed word
- * inside that window. On each device, after k reads the greedy covers every needed word up to at least
- * where any other k reads could reach, so no plan needs fewer reads: the count is also the lower bound.
- */
+/** The fewest 1E batch reads (01) that cover `islands`; the count is also the lower bound. */
 export function pack1E(islands: readonly Piece[]): Piece[] {
-  const out: { device: Device; start: number; len: number }[] = [];
-  let current: (typeof out)[number] | undefined;
-  for (const p of islands) {
-    const max = readWords1E(p.device);
-    const end = p.start + p.len;
-    let from = p.start;
-    if (current && current.device === p.device && from < current.start + max) {
-      const reach = Math.min(end, current.start + max);
-      current.len = Math.max(current.len, reach - current.start);
-      from = Math.max(from, reach);
-    }
-    while (from < end) {
-      current = { device: p.device, start: from, len: Math.min(max, end - from) };
-      out.push(current);
-      from += current.len;
-    }
-  }
-  return out;
+  return packWindows(islands, readWords1E);
 }
 
 type Run = ReturnType<typeof runsOf>[number];

@@ -82,7 +82,8 @@ export function planWrites(items: readonly WriteItem[], format: WireFormat): Com
     const { device, start, values } = run;
     if (device.kind === "word") {
       const ws = values as number[];
-      if (ws.length <= RANDOM_RUN_MAX) {
+      // Buffer memory (U\G) is written with 1401/0080 only: no mixing with plain devices in a 1402.
+      if (ws.length <= RANDOM_RUN_MAX && device.module === undefined) {
         for (let i = 0; i + 1 < ws.length; i += 2) {
           dwords.push({ ref: { device, number: start + i }, value: (ws[i]! | (ws[i + 1]! << 16)) >>> 0 });
         }

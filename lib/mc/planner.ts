@@ -8,6 +8,7 @@ import { McAddressError, McEndCodeError, McError, McValueError } from "./errors"
 import { limitsFor } from "./limits";
 import { pack1E, planWrites1E } from "./plan-1e";
 import { type Layout, lowerBound, mergePieces, packReads, type Piece, wordsOf } from "./plan-pack";
+import { packWindows } from "./plan-windows";
 import { planWrites as planWrites3E, type WriteItem } from "./plan-write";
 import { type Tag } from "./tags";
 import { decodeBits, decodeTag, type TagValue } from "./values";
@@ -213,8 +214,16 @@ export function planReads(tags: readonly Tag[], format: WireFormat, options: Pla
     layout = { blockRequests: pack1E(islands).map((p) => [p]), randomRequests: [] };
     bound = layout.blockRequests.length;
   } else {
-    bound = lowerBound(islands, limits);
-    layout = packReads(islands, limits, maxGap, bound);
+    // Buffer memory (U\G) cannot share a request with plain devices: one 0401/0080 range per request.
+    const plain = islands.filter((p) => p.device.module === undefined);
+    const buffer = packWindows(
+      islands.filter((p) => p.device.module !== undefined),
+      () => limits.batchWords,
+    );
+    const plainBound = lowerBound(plain, limits);
+    const packed = packReads(plain, limits, maxGap, plainBound);
+    layout = { ...packed, blockRequests: [...packed.blockRequests, ...buffer.map((p) => [p])] };
+    bound = plainBound + buffer.length;
   }
   const built = [
     ...layout.blockRequests.map((bs) => blockRequest(format, bs)),

@@ -12,6 +12,7 @@ import {
   maxDeviceNumber,
   notationOf,
 } from "./devices";
+import { bufferDevice, isCpuBuffer } from "./buffer-memory";
 import { code1E, DEVICE_NAMES_1E } from "./devices-1e";
 import { McAddressError } from "./errors";
 import { type FrameType } from "./frame";
@@ -134,6 +135,17 @@ function findDevice(upper: string, input: string, options: TagOptions): [Device,
   return [device, rest];
 }
 
+/** `Un\Gm`, `Un\HGm` (n hex, m decimal), optionally `.bit`: groups module, G/HG, number, bit. */
+const BUFFER_ADDRESS = /^U([0-9A-F]+)\\(HG|G)([0-9A-Z]*)(?:\.(.*))?$/;
+
+function bufferDeviceOf(m: RegExpExecArray, input: string): [Device, string] {
+  const module = parseInt(m[1]!, 16);
+  if (m[1]!.length > 3) fail(`module number U${m[1]} is more than 3 hex digits`, input);
+  if (m[2] === "HG" && !isCpuBuffer(module))
+    fail(`HG is CPU buffer memory: U3E0\\HG to U3E3\\HG only`, input);
+  return [bufferDevice(module, m[2] === "HG"), m[3]!];
+}
+
 function parseNumber(device: Device, digits: string, notation: NumberNotation, input: string): number {
   if (!digits) fail(`missing device number after ${device.name}`, input);
   const valid = { dec: /^[0-9]+$/, hex: /^[0-9A-F]+$/, oct: /^[0-7]+$/ }[notation];
@@ -184,9 +196,11 @@ export function parseTag(text: string, options: TagOptions): Tag {
   }
 
   const upper = addressPart.toUpperCase();
-  const m = /^([A-Z0-9]*)(?:\.(.*))?$/.exec(upper);
-  if (!m) fail("invalid characters in address", input);
-  const [device, digits] = findDevice(m[1]!, input, options);
+  const buffer = BUFFER_ADDRESS.exec(upper);
+  const m = buffer ? undefined : /^([A-Z0-9]*)(?:\.(.*))?$/.exec(upper);
+  if (!buffer && !m) fail("invalid characters in address", input);
+  const [device, digits] = buffer ? bufferDeviceOf(buffer, input) : findDevice(m![1]!, input, options);
+  const bitText = buffer ? buffer[4] : m![2];
   if (device.iqrOnly && options.series !== "iqr") {
     fail(`device ${device.name} exists only on iQ-R (series "iqr"), not series "${options.series}"`, input);
   }
@@ -199,11 +213,11 @@ export function parseTag(text: string, options: TagOptions): Tag {
   if (number > max) fail(`number out of range (${device.name} max ${formatNumber(max, notation)})`, input);
 
   let bit: number | undefined;
-  if (m[2] !== undefined) {
+  if (bitText !== undefined) {
     if (device.kind === "bit")
       fail(`bit index only applies to word devices, ${device.name} is a bit device`, input);
-    if (!/^[0-9A-F]$/.test(m[2])) fail("bit index must be 0–F", input);
-    bit = parseInt(m[2], 16);
+    if (!/^[0-9A-F]$/.test(bitText)) fail("bit index must be 0–F", input);
+    bit = parseInt(bitText, 16);
     if (arrayLength !== undefined) {
       fail("arrays of word bits are not supported; use a bool array on a bit device or a uint16 tag", input);
     }

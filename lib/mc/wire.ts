@@ -3,6 +3,14 @@
  * (little-endian integers) or as ASCII (upper-case hex text, most significant digit first).
  * Command encoders write fields through FieldWriter and never care which format is in use.
  */
+import {
+  BUFFER_CODE,
+  DIRECT_CPU_BUFFER,
+  DIRECT_MODULE,
+  bufferAsciiCode,
+  bufferDevice,
+  isCpuBuffer,
+} from "./buffer-memory";
 import { type Device, type Series, asciiCodeIQR, deviceByAscii, deviceByCode, notationOf } from "./devices";
 import { McAddressError, McProtocolError } from "./errors";
 import { type FrameType } from "./frame";
@@ -94,6 +102,7 @@ export class FieldWriter {
   /** A device specification: Q/L = number (3 bytes) + code (1); iQ-R = number (4) + code (2). */
   device(ref: DeviceRef): this {
     const { device, number } = ref;
+    if (device.module !== undefined) return this.extendedDevice(ref);
     const iqr = this.format.series === "iqr";
     if (device.iqrOnly && !iqr) {
       throw new McAddressError(`device ${device.name} needs iQ-R subcommands (series "iqr")`);
@@ -119,6 +128,45 @@ export class FieldWriter {
       this.pos += 4;
     }
     return this;
+  }
+
+  /**
+   * A buffer-memory device in the device extension specification (subcommands 0080/0082). Binary:
+   * modification (2) + number (Q/L 3, iQ-R 4) + code (1 / 2) + extension modification (2) + module (2) +
+   * direct memory byte (F8H module, FAH CPU buffer). ASCII: "00" + "U" and 3 hex digits + modification
+   * (3 / 4 "0") + code (G* / G***) + decimal number (6 / 10) + modification (3 / 4 "0"); the ASCII form is
+   * reconstructed from the manual's examples and not yet checked against a PLC (docs/PROTOCOL.md).
+   */
+  private extendedDevice(ref: DeviceRef): this {
+    const { device, number } = ref;
+    const module = device.module!;
+    const iqr = this.format.series === "iqr";
+    if (device.iqrOnly && !iqr) {
+      throw new McAddressError(`${device.name} needs iQ-R subcommands (series "iqr")`);
+    }
+    if (this.ascii) {
+      const digits = iqr ? 10 : 6;
+      const numText = number.toString(10);
+      if (numText.length > digits)
+        throw new McAddressError(`${device.name}${numText} does not fit ${digits} digits`);
+      const zeros = iqr ? "0000" : "000";
+      this.text(`00U${module.toString(16).toUpperCase().padStart(3, "0")}${zeros}`);
+      this.text(bufferAsciiCode(device, iqr) + numText.padStart(digits, "0") + zeros);
+      return this;
+    }
+    this.u16(0);
+    if (iqr) this.u32(number).u16(device.code);
+    else {
+      if (number > 0xffffff)
+        throw new McAddressError(`${device.name}${number} exceeds 3-byte device numbers`);
+      this.ensure(4);
+      this.buf.writeUIntLE(number, this.pos, 3);
+      this.buf[this.pos + 3] = device.code;
+      this.pos += 4;
+    }
+    return this.u16(0)
+      .u16(module)
+      .u8(isCpuBuffer(module) ? DIRECT_CPU_BUFFER : DIRECT_MODULE);
   }
 
   words(values: ArrayLike<number>): this {
@@ -271,6 +319,49 @@ export class FieldReader {
       throw new McAddressError(`unknown device code 0x${code.toString(16)}`);
     }
     return { device, number };
+  }
+
+  /** Reads a buffer-memory device in the device extension specification (see FieldWriter). */
+  extendedDevice(): DeviceRef {
+    const iqr = this.format.series === "iqr";
+    let module: number;
+    let number: number;
+    let code: number;
+    if (this.ascii) {
+      const length = iqr ? 28 : 20;
+      this.need(length, "extended device specification");
+      const text = this.buf.toString("latin1", this.pos, this.pos + length);
+      const m = iqr
+        ? /^00U([0-9A-F]{3})0000(G\*\*\*|HG\*\*)([0-9]{10})0000$/.exec(text)
+        : /^00U([0-9A-F]{3})000(G\*)([0-9]{6})000$/.exec(text);
+      if (!m) throw new McAddressError(`unsupported extended device specification "${text}"`);
+      this.pos += length;
+      module = parseInt(m[1]!, 16);
+      code = m[2]!.startsWith("HG") ? BUFFER_CODE.HG : BUFFER_CODE.G;
+      number = parseInt(m[3]!, 10);
+    } else {
+      const modification = this.u16("device modification");
+      if (iqr) {
+        number = this.u32("device number");
+        code = this.u16("device code");
+      } else {
+        this.need(4, "device specification");
+        number = this.buf.readUIntLE(this.pos, 3);
+        code = this.buf[this.pos + 3]!;
+        this.pos += 4;
+      }
+      const extModification = this.u16("extension modification");
+      module = this.u16("extension specification");
+      const direct = this.u8("direct memory specification");
+      const wantDirect = isCpuBuffer(module) ? DIRECT_CPU_BUFFER : DIRECT_MODULE;
+      if (modification !== 0 || extModification !== 0 || direct !== wantDirect) {
+        throw new McAddressError("unsupported extended device specification (indexing or direct memory)");
+      }
+    }
+    if (code !== BUFFER_CODE.G && !(code === BUFFER_CODE.HG && iqr && isCpuBuffer(module))) {
+      throw new McAddressError(`unsupported extended device code 0x${code.toString(16)}`);
+    }
+    return { device: bufferDevice(module, code === BUFFER_CODE.HG), number };
   }
 
   words(n: number): number[] {

@@ -18,7 +18,7 @@ import { McProtocolError } from "../mc/errors";
 import { ABNORMAL_1E, CMD_1E, decodeRequest1E, encodeResponse1E, type Response1E } from "../mc/frame-1e";
 import { LIMITS_1E } from "../mc/limits";
 import { type DeviceRef, type Encoding, FieldReader, FieldWriter } from "../mc/wire";
-import { type HandlerContext } from "./handler";
+import { type HandlerContext, setCpuState } from "./handler";
 
 export const END_1E = {
   OK: 0x00,
@@ -241,7 +241,7 @@ function execute(ctx: HandlerContext, encoding: Encoding, command: number, pc: n
     case CMD_1E.REMOTE_RUN:
     case CMD_1E.REMOTE_STOP:
       r.expect(0);
-      ctx.cpuState = command === CMD_1E.REMOTE_RUN ? "run" : "stop";
+      setCpuState(ctx, command === CMD_1E.REMOTE_RUN ? "run" : "stop");
       return Buffer.alloc(0);
     case CMD_1E.READ_MODEL:
       r.expect(0);

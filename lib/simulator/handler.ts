@@ -16,12 +16,16 @@
  * - 4031 start or end of the access outside the device's configured size (Device.defaultPoints unless
  *   overridden), rather than C056, because the address fits the frame but not this CPU's memory.
  * - 0055 batch/random write while the CPU is in RUN and `onlineChangeDisabled` is set.
+ * - 4013 remote LATCH CLEAR (1005) or RESET (1006) while the CPU is not in STOP.
+ * - 4043 buffer memory (U\G, subcommands 0080/0082 of 0401/1401) of a module that is not mounted (the
+ *   code an R08CPU answered for a missing module, MC-1E-AND-BUFFER.md §B3); past the module's buffer:
+ *   4031. Other commands do not take the device extension here (C059).
  *
  * iQ-R CPUs accept the Q/L-compatible subcommands 0000/0001 as well as 0002/0003, so an "iqr" simulator
  * does too (with 3-byte device numbers and Q/L device codes for those requests). Q/L and iQ-F accept
  * only 0000/0001.
  */
-import { type Device, type Series } from "../mc/devices";
+import { type Device, type Series, deviceByName } from "../mc/devices";
 import { McAddressError, McProtocolError } from "../mc/errors";
 import {
   type FrameFormat,
@@ -34,9 +38,10 @@ import {
 import { CMD } from "../mc/commands";
 import { limitsFor } from "../mc/limits";
 import { type DeviceRef, FieldReader, FieldWriter, type WireFormat } from "../mc/wire";
+import { type CpuState, writeClock, writeCpuStatus } from "./cpu-status";
 import { type DeviceMemory } from "./memory";
 
-export type CpuState = "run" | "stop" | "pause";
+export type { CpuState } from "./cpu-status";
 
 export interface HandlerContext {
   readonly memory: DeviceMemory;
@@ -45,9 +50,15 @@ export interface HandlerContext {
   /** Up to 16 characters; padded with spaces on the wire. */
   readonly model: string;
   readonly modelCode: number;
+  /** Padding of the 16-character model name: spaces (default) or NULs. */
+  readonly modelPadding?: "space" | "nul";
   readonly onlineChangeDisabled: boolean;
-  /** Changed by remote RUN/STOP/PAUSE. */
+  /** Changed by remote RUN/STOP/PAUSE/RESET; always change it with setCpuState (SD203 follows). */
   cpuState: CpuState;
+  /** The clock SD210–SD216 show, in epoch ms; default Date.now. */
+  readonly now?: () => number;
+  /** The second last written to SD210–SD216 (they are refreshed at most once a second). */
+  clockSecond?: number;
   /** Called when the handler itself fails (a simulator bug); the request is still answered (C05F). */
   readonly onInternalError?: (err: unknown) => void;
 }
@@ -66,7 +77,9 @@ export const END = {
   CANNOT_EXECUTE: 0xc05f,
   BAD_BIT_DATA: 0xc060,
   BAD_LENGTH: 0xc061,
+  CPU_STATE: 0x4013,
   OUT_OF_RANGE: 0x4031,
+  NO_MODULE: 0x4043,
 } as const;
 
 /** Thrown inside the handler only, and always caught by handleRequest. */
@@ -98,7 +111,23 @@ export function errorResponse(fmt: FrameFormat, req: RequestFrame, endCode: numb
   return { serial: req.serial, route, endCode, data: Buffer.from(w.toBuffer()) };
 }
 
+/** Changes the CPU state and SD203 with it. */
+export function setCpuState(ctx: HandlerContext, state: CpuState): void {
+  ctx.cpuState = state;
+  writeCpuStatus(ctx.memory, state);
+}
+
+/** Brings SD210–SD216 up to the current second. */
+export function tickClock(ctx: HandlerContext): void {
+  const ms = (ctx.now ?? Date.now)();
+  const second = Math.floor(ms / 1000);
+  if (ctx.clockSecond === second) return;
+  ctx.clockSecond = second;
+  writeClock(ctx.memory, ms);
+}
+
 export function handleRequest(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): ResponseFrame {
+  tickClock(ctx);
   try {
     const data = execute(ctx, fmt, req);
     return { serial: req.serial, route: req.route, endCode: END.OK, data };
@@ -131,14 +160,21 @@ interface FieldSizes {
   readonly spec: number;
 }
 
-function fieldSizes(ascii: boolean, iqr: boolean): FieldSizes {
+function fieldSizes(ascii: boolean, iqr: boolean, extended = false): FieldSizes {
   const k = ascii ? 2 : 1;
-  return { u8: k, u16: 2 * k, u32: 4 * k, spec: ascii ? (iqr ? 12 : 8) : iqr ? 6 : 4 };
+  // The device extension specification (buffer memory) is 11/13 bytes, 20/28 characters.
+  const spec = extended ? (ascii ? (iqr ? 28 : 20) : iqr ? 13 : 11) : ascii ? (iqr ? 12 : 8) : iqr ? 6 : 4;
+  return { u8: k, u16: 2 * k, u32: 4 * k, spec };
 }
 
 const SIZES = {
   binary: { ql: fieldSizes(false, false), iqr: fieldSizes(false, true) },
   ascii: { ql: fieldSizes(true, false), iqr: fieldSizes(true, true) },
+} as const;
+
+const EXTENDED_SIZES = {
+  binary: { ql: fieldSizes(false, false, true), iqr: fieldSizes(false, true, true) },
+  ascii: { ql: fieldSizes(true, false, true), iqr: fieldSizes(true, true, true) },
 } as const;
 
 /** Wraps FieldReader so that every read failure becomes the end code the CPU would answer. */
@@ -151,11 +187,13 @@ class RequestReader {
   constructor(
     data: Buffer,
     readonly wire: WireFormat,
+    /** Device extension specification (subcommands 0080/0082): buffer memory. */
+    readonly extended = false,
   ) {
     this.r = new FieldReader(data, wire);
     this.ascii = wire.encoding === "ascii";
     this.iqr = wire.series === "iqr";
-    this.sizes = SIZES[wire.encoding][this.iqr ? "iqr" : "ql"];
+    this.sizes = (extended ? EXTENDED_SIZES : SIZES)[wire.encoding][this.iqr ? "iqr" : "ql"];
   }
 
   get remaining(): number {
@@ -194,7 +232,7 @@ class RequestReader {
   }
   device(): DeviceRef {
     try {
-      return this.r.device();
+      return this.extended ? this.r.extendedDevice() : this.r.device();
     } catch (err) {
       return asEndCode(err, END.BAD_ASCII);
     }
@@ -235,7 +273,14 @@ function decodeSubcommand(
   ctx: HandlerContext,
   fmt: FrameFormat,
   sub: number,
-): { wire: WireFormat; unit: Unit } {
+  allowExtended = false,
+): { wire: WireFormat; unit: Unit; extended?: boolean } {
+  // Buffer memory (device extension): 0080 in the Q/L layout, 0082 in the iQ-R one (iQ-R CPUs only).
+  if (allowExtended && sub === 0x0080)
+    return { wire: wireFormats(ctx, fmt).short, unit: "word", extended: true };
+  if (allowExtended && sub === 0x0082 && ctx.series === "iqr") {
+    return { wire: wireFormats(ctx, fmt).long, unit: "word", extended: true };
+  }
   const unit: Unit = sub & 1 ? "bit" : "word";
   if (sub === 0 || sub === 1) return { wire: wireFormats(ctx, fmt).short, unit };
   if ((sub === 2 || sub === 3) && ctx.series === "iqr") return { wire: wireFormats(ctx, fmt).long, unit };
@@ -287,6 +332,9 @@ function execute(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buff
     case CMD.REMOTE_STOP:
     case CMD.REMOTE_PAUSE:
       return remoteOperation(ctx, fmt, req);
+    case CMD.REMOTE_LATCH_CLEAR:
+    case CMD.REMOTE_RESET:
+      return stopOnlyOperation(ctx, fmt, req);
     default:
       return fail(END.BAD_COMMAND);
   }
@@ -322,14 +370,15 @@ function checkRange(
 }
 
 function batch(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame, write: boolean): Buffer {
-  const { wire, unit } = decodeSubcommand(ctx, fmt, req.subcommand);
-  const r = new RequestReader(req.data, wire);
+  const { wire, unit, extended } = decodeSubcommand(ctx, fmt, req.subcommand, true);
+  const r = new RequestReader(req.data, wire, extended);
   const s = r.sizes;
   if (write) {
     if (r.remaining < s.spec + s.u16) fail(END.BAD_LENGTH);
   } else r.expectRemaining(s.spec + s.u16);
   const { device, number } = r.device();
   const points = r.u16();
+  if (device.module !== undefined && !ctx.memory.hasModule(device.module)) fail(END.NO_MODULE);
   if (unit === "bit" && device.kind === "word") fail(END.BAD_CONTENT);
   const limits = limitsFor(wire);
   if (unit === "bit" && (points < 1 || points > limits.batchBits)) fail(END.BATCH_BITS);
@@ -463,7 +512,7 @@ function requireSubcommandZero(req: RequestFrame): void {
 function readCpuModel(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
   requireSubcommandZero(req);
   if (req.data.length !== 0) fail(END.BAD_LENGTH);
-  const name = ctx.model.slice(0, 16).padEnd(16, " ");
+  const name = ctx.model.slice(0, 16).padEnd(16, ctx.modelPadding === "nul" ? "\0" : " ");
   return done(writer(fmt).raw(Buffer.from(name, "latin1")).u16(ctx.modelCode));
 }
 
@@ -498,6 +547,24 @@ function remoteOperation(ctx: HandlerContext, fmt: FrameFormat, req: RequestFram
     r.u8();
     if (clear > 2) fail(END.BAD_CONTENT);
   }
-  ctx.cpuState = run ? "run" : req.command === CMD.REMOTE_STOP ? "stop" : "pause";
+  setCpuState(ctx, run ? "run" : req.command === CMD.REMOTE_STOP ? "stop" : "pause");
+  return Buffer.alloc(0);
+}
+
+/**
+ * 1005 LATCH CLEAR and 1006 RESET: fixed 0001, only while the CPU is in STOP (4013 otherwise, as an
+ * R08CPU answered). Latch clear zeroes the latch relays L (the simulator has no latch ranges); reset
+ * brings the CPU back in RUN (its switch is at RUN) and the server then drops its connections.
+ */
+function stopOnlyOperation(ctx: HandlerContext, fmt: FrameFormat, req: RequestFrame): Buffer {
+  requireSubcommandZero(req);
+  const r = new RequestReader(req.data, { encoding: fmt.encoding, series: "ql" });
+  r.expectRemaining(r.sizes.u16);
+  if (r.u16() !== 1) fail(END.BAD_CONTENT);
+  if (ctx.cpuState !== "stop") fail(END.CPU_STATE);
+  if (req.command === CMD.REMOTE_LATCH_CLEAR) {
+    const L = deviceByName("L")!;
+    ctx.memory.writeBits(L, 0, new Array<boolean>(ctx.memory.size(L)).fill(false));
+  } else setCpuState(ctx, "run");
   return Buffer.alloc(0);
 }

@@ -3,15 +3,27 @@
  * 16k), so reading a bit device in word units and in bit units sees the same memory, as on a real CPU.
  */
 import { type Device, DEVICES, DEVICE_NAMES_LONGEST_FIRST, deviceByName } from "../mc/devices";
+import { bufferDevice } from "../mc/buffer-memory";
 import { McAddressError } from "../mc/errors";
+
+/** A module's buffer memory by name, as readWords("U1\\G", …) takes it. */
+const BUFFER = /^U([0-9A-F]{1,3})\\(HG|G)$/;
 
 export interface DeviceMemoryOptions {
   /** Points per device name, overriding Device.defaultPoints (e.g. `{ D: 1024 }`). */
   readonly sizes?: Readonly<Record<string, number>>;
+  /**
+   * Modules with buffer memory: start I/O / 16 in hex ("1" = U1, "3E0" = CPU No.1) → buffer words (G,
+   * and HG for 3E0–3E3). Default: U1 and U3E0 with 4096 words each. Requests to other modules fail.
+   */
+  readonly modules?: Readonly<Record<string, number>>;
 }
+
+export const DEFAULT_MODULES: Readonly<Record<string, number>> = { "1": 4096, "3E0": 4096 };
 
 export class DeviceMemory {
   private readonly sizes = new Map<Device, number>();
+  private readonly modules = new Map<number, number>();
   // Allocated on first access: RD alone is 1 MiB and most tests touch two or three devices.
   private readonly store = new Map<Device, Uint16Array>();
 
@@ -21,11 +33,25 @@ export class DeviceMemory {
       if (!Number.isInteger(size) || size < 0) throw new RangeError(`invalid size ${size} for ${d.name}`);
       this.sizes.set(d, size);
     }
+    for (const [text, words] of Object.entries(options.modules ?? DEFAULT_MODULES)) {
+      const module = /^[0-9A-Fa-f]{1,3}$/.test(text) ? parseInt(text, 16) : NaN;
+      if (!Number.isInteger(module) || !Number.isInteger(words) || words < 0) {
+        throw new RangeError(`invalid buffer memory module "${text}": ${words} words`);
+      }
+      this.modules.set(module, words);
+    }
+  }
+
+  /** Whether a module with buffer memory sits at start I/O `module` × 16. */
+  hasModule(module: number): boolean {
+    return this.modules.has(module);
   }
 
   /** Number of points of a device (words for word devices, bits for bit devices). */
   size(device: Device | string): number {
-    return this.sizes.get(resolve(device)) ?? 0;
+    const d = resolve(device);
+    if (d.module !== undefined) return this.modules.get(d.module) ?? 0;
+    return this.sizes.get(d) ?? 0;
   }
 
   /**
@@ -136,6 +162,8 @@ function setBit(mem: Uint16Array, point: number, on: number): void {
 
 function resolve(device: Device | string): Device {
   if (typeof device !== "string") return device;
+  const buffer = BUFFER.exec(device.trim().toUpperCase());
+  if (buffer) return bufferDevice(parseInt(buffer[1]!, 16), buffer[2] === "HG");
   const d = deviceByName(device);
   if (!d) throw new McAddressError(`unknown device "${device}"`);
   return d;
@@ -147,6 +175,9 @@ function resolve(device: Device | string): Device {
  */
 export function parseAddress(address: string): { device: Device; number: number } {
   const text = address.trim().toUpperCase();
+  const buffer = /^U([0-9A-F]{1,3})\\(HG|G)(\d+)$/.exec(text);
+  if (buffer)
+    return { device: bufferDevice(parseInt(buffer[1]!, 16), buffer[2] === "HG"), number: Number(buffer[3]) };
   for (const name of DEVICE_NAMES_LONGEST_FIRST) {
     if (!text.startsWith(name)) continue;
     const device = deviceByName(name)!;

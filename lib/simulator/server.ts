@@ -8,6 +8,7 @@ import { type Series } from "../mc/devices";
 import { hex4 } from "../mc/errors";
 import { type FrameFormat, type FrameType, LOCAL_ROUTE, encodeResponse, frameLength } from "../mc/frame";
 import { decodeRequest1E, requestLength1E } from "../mc/frame-1e";
+import { CMD } from "../mc/commands";
 import { type Encoding } from "../mc/wire";
 import { type FailPredicate, Faults } from "./faults";
 import { type GeneratorSpec, Generators } from "./generators";
@@ -17,6 +18,7 @@ import {
   decodeRequestSafe,
   errorResponse,
   handleRequest,
+  setCpuState,
 } from "./handler";
 import { handleFrame1E } from "./handler-1e";
 import { DeviceMemory } from "./memory";
@@ -51,10 +53,19 @@ export interface SimulatorOptions {
   readonly modelCode?: number;
   /** Share one memory between several simulator ports. */
   readonly memory?: DeviceMemory;
+  /** Modules with buffer memory (U\\G), when `memory` is not given; see DeviceMemoryOptions.modules. */
+  readonly modules?: Readonly<Record<string, number>>;
   /** Refuse writes with end code 0055 while the CPU is in RUN. */
   readonly onlineChangeDisabled?: boolean;
-  /** Default "run". */
+  /** Default "run". SD203 follows it. */
   readonly cpuState?: CpuState;
+  /**
+   * How the 16-character model name of 0101 is padded: "space" as the manuals show for every series
+   * (default), or "nul" as some PLCs and mocks answer; clients must trim either.
+   */
+  readonly modelPadding?: "space" | "nul";
+  /** The clock SD210–SD216 show, in epoch ms (default Date.now). */
+  readonly now?: () => number;
 }
 
 export interface SimulatorStats {
@@ -131,7 +142,7 @@ export class PlcSimulator {
     if (!Number.isInteger(this.maxClients) || this.maxClients < 1) {
       throw new RangeError(`maxClients must be a positive integer, got ${options.maxClients}`);
     }
-    this.memory = options.memory ?? new DeviceMemory();
+    this.memory = options.memory ?? new DeviceMemory({ modules: options.modules });
     this.generators = new Generators(this.memory);
     this.faults.setLatency(options.latencyMs ?? 0, options.jitterMs ?? 0);
     this.scanMs = options.scanMs ?? 0;
@@ -144,7 +155,10 @@ export class PlcSimulator {
       modelCode: options.modelCode ?? (this.format.frame === "1E" ? 0xf3 : DEFAULT_MODEL[series].code),
       onlineChangeDisabled: options.onlineChangeDisabled ?? false,
       cpuState: options.cpuState ?? "run",
+      modelPadding: options.modelPadding ?? "space",
+      now: options.now,
     };
+    setCpuState(this.ctx, this.ctx.cpuState);
   }
 
   /** The bound port (0 before start()). */
@@ -162,7 +176,7 @@ export class PlcSimulator {
   }
 
   set cpuState(state: CpuState) {
-    this.ctx.cpuState = state;
+    setCpuState(this.ctx, state);
   }
 
   get listening(): boolean {
@@ -442,6 +456,10 @@ export class PlcSimulator {
     const data = this.faults.maybeGarbage(encodeResponse(this.format, response));
     if (this.paused) this.held.push({ channel, data });
     else this.deliver(channel, data);
+    // A CPU that resets drops its TCP connections (the FX5 manual advises UDP for remote operations):
+    // answer first, then drop them.
+    if (req.command === CMD.REMOTE_RESET && response.endCode === 0)
+      this.after(20, () => this.dropConnections());
   }
 
   private respond1E(channel: Channel, frame: Buffer): void {

@@ -9,7 +9,8 @@
       series: (plc && plc.series) || "ql",
       encoding: (plc && plc.encoding) || "binary",
       zrHex: String(Boolean(plc && plc.zrHex)),
-      octalXY: String(Boolean(plc && plc.series === "iqf" && plc.octalXY !== false)),
+      octalXY: String(Boolean(plc && (plc.series === "iqf" || plc.frame === "1E") && plc.octalXY !== false)),
+      frame: (plc && plc.frame) || "3E",
     };
   }
 

@@ -1,6 +1,8 @@
 /** jsscada-mc with --frame 1e against the 1E simulator, in every encoding and transport. */
 import "should";
+import { runCli } from "../../lib/cli/run";
 import { PlcSimulator } from "../../lib/simulator";
+import { until } from "../helpers/scripted-peer";
 import { cli, json } from "./helpers";
 
 for (const encoding of ["binary", "ascii"] as const) {
@@ -54,3 +56,53 @@ for (const encoding of ["binary", "ascii"] as const) {
     });
   }
 }
+
+/** Runs `jsscada-mc sim ARGS` in-process until the returned stop() is called. */
+async function startSim(
+  args: string[],
+): Promise<{ port: string; out: () => string; stop: () => Promise<number> }> {
+  const abort = new AbortController();
+  let out = "";
+  const done = runCli(["sim", "--port", "0", ...args], {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (out += t) },
+    signal: abort.signal,
+  });
+  await until(() => /^port \d+$/m.test(out) || /jsscada-mc sim:/.test(out), 5000, "the simulator to listen");
+  return {
+    port: /^port (\d+)$/m.exec(out)?.[1] ?? "",
+    out: () => out,
+    stop: () => {
+      abort.abort();
+      return done;
+    },
+  };
+}
+
+describe("jsscada-mc sim --frame 1e and --modules", () => {
+  it("serves 1E frames as an FX3U would", async () => {
+    const sim = await startSim(["--frame", "1e", "--ascii"]);
+    try {
+      sim.out().should.match(/1E ascii over TCP/);
+      (await cli("write", "D5", "1308", "--port", sim.port, "--frame", "1e", "--ascii")).code.should.equal(0);
+      json(await cli("read", "D5", "--port", sim.port, "--frame", "1e", "--ascii")).should.eql({ D5: 1308 });
+    } finally {
+      (await sim.stop()).should.equal(0);
+    }
+  });
+
+  it("holds buffer memory for the modules given and answers 4043 for the others", async () => {
+    const sim = await startSim(["--modules", "2=100,3E0=10", "--series", "iqr"]);
+    try {
+      const flags = ["--port", sim.port, "--series", "iqr"];
+      (await cli("write", "U2\\G99", "7", "U3E0\\HG9", "8", ...flags)).code.should.equal(0);
+      json(await cli("read", "U2\\G99", "U3E0\\HG9", ...flags)).should.eql({ "U2\\G99": 7, "U3E0\\HG9": 8 });
+      const missing = await cli("read", "U1\\G0", ...flags);
+      missing.code.should.equal(1);
+      missing.stderr.should.match(/4043/);
+    } finally {
+      await sim.stop();
+    }
+    (await cli("sim", "--modules", "G1")).stderr.should.match(/--modules takes MODULE=WORDS pairs/);
+  });
+});

@@ -4,7 +4,9 @@
  */
 import * as path from "node:path";
 import "should";
+import { validateTag } from "../../lib/mc/tags";
 import { PlcSimulator } from "../../lib/simulator";
+import { tagOptionsFromQuery } from "../../nodes/admin";
 import { delay, until } from "../helpers/scripted-peer";
 import { ALL_NODES, catchAll, helper, nextMessage, plcConfig } from "../helpers/node-red";
 
@@ -103,5 +105,15 @@ describe("a 1E PLC in a FIXED group and a write node", function () {
     );
     await delay(150);
     sim.stats.requests.should.equal(0);
+  });
+});
+
+describe("the editor's tag check for a 1E PLC", () => {
+  it("refuses the devices 1E cannot reach and reads X/Y in octal, as deploy does", () => {
+    const options = tagOptionsFromQuery({ series: "ql", encoding: "binary", octalXY: "true", frame: "1E" });
+    (validateTag("D100", options) === null).should.be.true();
+    validateTag("SD203", options)!.should.match(/SD cannot be reached with 1E frames/);
+    validateTag("X18", options)!.should.match(/digit 8 or 9 in octal/);
+    (validateTag("SD203", tagOptionsFromQuery({ series: "ql", frame: "3E" })) === null).should.be.true();
   });
 });

@@ -1,7 +1,9 @@
 import "should";
 import fc from "fast-check";
+import { bufferDevice } from "../../lib/mc/buffer-memory";
 import {
   batchReadBits,
+  batchReadWords,
   batchWriteWords,
   multiBlockRead,
   randomRead,
@@ -24,6 +26,11 @@ function seeds(f: Format): Buffer[] {
     requestFor(f, multiBlockRead(f, [{ ref: D, points: 2 }], [{ ref: M, points: 1 }])),
     rawRequest(f, 0x0619, 0, (w) => w.u16(4).raw(Buffer.from("12AB"))),
     rawRequest(f, 0x1001, 0, (w) => w.u16(1).u8(0).u8(0)),
+    // Buffer memory (device extension, subcommand 0080/0082) and the STOP-only remote operations.
+    requestFor(f, batchReadWords(f, { device: bufferDevice(1), number: 5 }, 3)),
+    requestFor(f, batchWriteWords(f, { device: bufferDevice(0x3e0), number: 0 }, [1, 2])),
+    rawRequest(f, 0x1005, 0, (w) => w.u16(1)),
+    rawRequest(f, 0x1006, 0, (w) => w.u16(1)),
   ];
 }
 
