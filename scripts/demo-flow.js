@@ -66,9 +66,10 @@ function demoFlow(b) {
   b.comment(
     f,
     "hs-note",
-    "PLC REQ/ACK → disk queue → database (as examples/06)",
+    "PLC REQ/ACK → disk queue → SQLite (as examples/06)",
     "The simulator's PLC program sets REQ (M100) every 3 s with a part record; ACK (D1101) is written\n" +
-      "once the record is on disk in the queue, and the queue lets go of it after the database write.",
+      "once the record is on disk in the queue, and the queue lets go of it once the insert into the SQLite\n" +
+      "table committed (node-red-node-sqlite); a failed insert is retried after 2 s.",
     0,
     6,
   );
@@ -76,6 +77,15 @@ function demoFlow(b) {
   b.handshakeToDatabase(f, plc, "plc-report", HANDSHAKE, "parts-to-database", 7, {
     reqHighAtStart: "handle",
   });
+  b.comment(
+    f,
+    "records-note",
+    "GET /api/parts/last: the last 10 records of the parts table, as JSON",
+    "The parts table lives in jsscada-parts.db in the user directory (Node-RED's working directory).",
+    0,
+    12,
+  );
+  b.recordsApi(f, 13);
   f.tab("tab-rest", "REST API", "The 10 REST endpoints of examples/02-rest-api.json.");
   b.restApi(f, 0);
 
@@ -85,7 +95,7 @@ function demoFlow(b) {
   b.page(f, "page-http", "/polling", "http", 0, 5);
 
   f.tab("tab-dash", "Dashboard 2", "examples/05-dashboard-2.json: /dashboard/polling.");
-  b.dashboard(f, 0);
+  b.dashboard(f, 0, { records: true });
   return f;
 }
 

@@ -461,7 +461,7 @@ group or stops a running one; "Trigger HANDSHAKE groups" polls every HANDSHAKE g
 answers appear as notifications.`;
 
 /** The Dashboard 2 operator view. */
-function dashboard(f, row) {
+function dashboard(f, row, options = {}) {
   comment(
     f,
     "dash-note",
@@ -761,17 +761,7 @@ function dashboard(f, row) {
         removeOlder: "10",
         removeOlderUnit: "60",
         removeOlderPoints: "",
-        colors: [
-          "#0095FF",
-          "#FF0000",
-          "#FF7F0E",
-          "#2CA02C",
-          "#A347E1",
-          "#D62728",
-          "#FF9896",
-          "#9467BD",
-          "#C5B0D5",
-        ],
+        colors: SERIES_COLOURS,
         textColor: ["#666666"],
         textColorDefault: true,
         gridColor: ["#e5e5e5"],
@@ -810,6 +800,331 @@ function dashboard(f, row) {
     row + 6,
     [],
   );
+  if (options.records) {
+    const gRecords = group("dash-g-records", "Last records (SQLite)", 12, 5);
+    inject(f, "dash-records-timer", "every 3 s", "", 0, row + 7, [[f.id("dash-records")]], "3");
+    lastParts(f, "dash-records", 1, row + 7, [[f.id("dash-records-view")]]);
+    f.node(
+      "dash-records-view",
+      "ui-table",
+      {
+        group: gRecords,
+        name: "last records",
+        label: "Last records (newest first)",
+        order: 1,
+        width: 0,
+        height: 0,
+        maxrows: 10,
+        passthru: false,
+        autocols: true,
+        showSearch: false,
+        deselect: true,
+        selectionType: "none",
+        columns: [],
+        mobileBreakpoint: "sm",
+        mobileBreakpointType: "defaults",
+        action: "replace",
+        className: "",
+      },
+      5,
+      row + 7,
+      [],
+    );
+  }
+}
+
+const DASHBOARD1_INFO = `Needs node-red-dashboard (Dashboard 1, 3.6): Manage palette ▸ Install, or
+npm install node-red-dashboard in the Node-RED user directory. It is not a dependency of this package.
+Dashboard 1 is deprecated (June 2024) but still runs most operator screens; it can be installed beside
+Dashboard 2 (it serves /ui, Dashboard 2 /dashboard). The view is at http://<node-red>/ui.
+
+The same operator view as examples/05: Start All / Stop All / Refresh / Trigger HANDSHAKE groups, the
+groups table with Start/Stop/Trigger per row (a ui_template), the queue gauge (green, yellow from 70 %,
+red from 90 %) with its warning, the success-rate and poll-time charts, and command answers as toasts.`;
+
+/** Twenty distinguishable series colours (Tableau 20), so 20 groups' lines can be told apart. */
+const SERIES_COLOURS = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+  "#aec7e8",
+  "#ffbb78",
+  "#98df8a",
+  "#ff9896",
+  "#c5b0d5",
+  "#c49c94",
+  "#f7b6d2",
+  "#c7c7c7",
+  "#dbdb8d",
+  "#9edae5",
+];
+
+const GROUPS_TEMPLATE = `<style>
+  .jsscada-d1 { width: 100%; border-collapse: collapse; font-size: 14px; }
+  .jsscada-d1 th, .jsscada-d1 td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #ddd; }
+  .jsscada-d1 td.num { text-align: right; }
+  .jsscada-d1 .running { color: #2e7d32; font-weight: bold; }
+  .jsscada-d1 .md-button { min-width: 0; margin: 0 2px; line-height: 26px; min-height: 26px; }
+</style>
+<table class="jsscada-d1">
+  <tr><th>Group</th><th>Mode</th><th>State</th><th>Polls</th><th>Success %</th><th>Avg ms</th><th>Last error</th><th></th></tr>
+  <tr ng-repeat="g in msg.payload track by g.group" data-group="{{g.group}}" data-state="{{g.state}}">
+    <td class="name">{{g.group}}</td><td>{{g.mode}}</td><td ng-class="g.state">{{g.state}}</td>
+    <td class="num polls">{{g.polls}}</td><td class="num">{{g.successRate}}</td><td class="num">{{g.avgMs}}</td>
+    <td>{{g.lastError}}</td>
+    <td>
+      <md-button class="md-raised start" ng-if="g.state !== 'running'" ng-click="send({topic: 'start', payload: {command: 'start', name: g.group}})">Start</md-button>
+      <md-button class="md-raised stop" ng-if="g.state === 'running'" ng-click="send({topic: 'stop', payload: {command: 'stop', name: g.group}})">Stop</md-button>
+      <md-button class="md-raised trigger" ng-if="g.mode === 'handshake'" ng-click="send({topic: 'trigger', payload: {command: 'trigger', name: g.group}})">Trigger</md-button>
+    </td>
+  </tr>
+</table>`;
+
+/** The Dashboard 1 (node-red-dashboard 3.6) operator view: the same as the Dashboard 2 one, at /ui. */
+function dashboard1(f, row) {
+  comment(f, "d1-note", "Dashboard 1 view at /ui (needs node-red-dashboard)", DASHBOARD1_INFO, 0, row);
+  const tab = f.config("d1-tab", "ui_tab", {
+    name: "Polling engine",
+    icon: "dashboard",
+    order: 1,
+    disabled: false,
+    hidden: false,
+  });
+  const group = (key, name, width, order) =>
+    f.config(key, "ui_group", {
+      name,
+      tab,
+      order,
+      disp: true,
+      width: String(width),
+      collapse: false,
+      className: "",
+    });
+  const gCmd = group("d1-g-cmd", "Commands", 6, 1);
+  const gQueue = group("d1-g-queue", "Queue", 6, 2);
+  const gGroups = group("d1-g-groups", "Groups", 12, 3);
+  const gTrend = group("d1-g-trend", "Trends", 12, 4);
+  const button = (key, label, topic, order, r) =>
+    f.node(
+      key,
+      "ui_button",
+      {
+        name: "",
+        group: gCmd,
+        order,
+        width: 0,
+        height: 0,
+        passthru: false,
+        label,
+        tooltip: "",
+        color: "",
+        bgcolor: "",
+        className: "",
+        icon: "",
+        payload: "",
+        payloadType: "str",
+        topic,
+        topicType: "str",
+      },
+      0,
+      r,
+      [[topic === "trigger-handshake" ? f.id("d1-trigger-all") : f.id("d1-engine")]],
+    );
+  button("d1-b-start", "Start All", "start-all", 1, row + 1);
+  button("d1-b-stop", "Stop All", "stop-all", 2, row + 2);
+  button("d1-b-refresh", "Refresh", "status", 3, row + 3);
+  button("d1-b-trigger", "Trigger HANDSHAKE groups", "trigger-handshake", 4, row + 4);
+  func(
+    f,
+    "d1-trigger-all",
+    "one trigger per HANDSHAKE group",
+    "const groups = (flow.get('d1Groups') || []).filter((g) => g.mode === 'handshake');\n" +
+      "return [groups.map((g) => ({ topic: 'trigger', payload: { command: 'trigger', name: g.name } }))];",
+    1,
+    row + 4,
+    [[f.id("d1-engine")]],
+  );
+  engineStatus(f, "d1-engine", "engine status (1 s)", 1, 2, row + 2, [[f.id("d1-split")]]);
+  func(
+    f,
+    "d1-split",
+    "to widgets",
+    "// Status (interval or Refresh) → table, gauge, warning, charts; a command's answer → toast.\n" +
+      "if (msg.topic !== 'status' || !msg.payload || !msg.payload.groups) {\n" +
+      "  const p = msg.payload || {};\n" +
+      "  // One toast shows at a time: answers that come together are shown together.\n" +
+      "  const now = Date.now();\n" +
+      "  const recent = (context.get('recent') || []).filter((r) => now - r.at < 1500);\n" +
+      "  recent.push({ at: now, text: `${msg.statusCode}: ${p.message || p.error || 'done'}` });\n" +
+      "  context.set('recent', recent);\n" +
+      "  return [null, null, null, null, null, { payload: recent.map((r) => r.text).join(' · ') }];\n}\n" +
+      "const s = msg.payload;\nflow.set('d1Groups', s.groups);\n" +
+      "const rows = s.groups.slice().sort((a, b) => (a.name < b.name ? -1 : 1)).map((g) => ({\n" +
+      "  group: g.name, mode: g.mode, state: g.state, polls: g.polls, successRate: g.successRate,\n" +
+      "  avgMs: Math.round(g.pollTime.avg * 10) / 10, lastError: g.lastError || '',\n}));\n" +
+      "const q = s.queues[0];\nconst usage = q ? q.usage : 0; // percent\n" +
+      "const warning = !q ? 'no queue in this runtime' : usage >= 90 ? 'Queue almost full: the consumer is down or too slow' :\n" +
+      "  usage >= 70 ? 'Queue filling up: check the consumer' : `${q.size} / ${q.capacity} messages`;\n" +
+      "return [\n  { payload: rows },\n  { payload: Math.round(usage) },\n  { payload: warning },\n" +
+      "  // An array on one output sends one message per element: one chart point per group.\n" +
+      "  s.groups.map((g) => ({ topic: g.name, payload: g.successRate })),\n" +
+      "  s.groups.map((g) => ({ topic: g.name, payload: g.pollTime.avg })),\n  null,\n];",
+    2,
+    row + 2,
+    [
+      [f.id("d1-table")],
+      [f.id("d1-gauge")],
+      [f.id("d1-warning")],
+      [f.id("d1-chart-rate")],
+      [f.id("d1-chart-time")],
+      [f.id("d1-toast")],
+    ],
+    6,
+  );
+  f.node(
+    "d1-table",
+    "ui_template",
+    {
+      group: gGroups,
+      name: "groups table",
+      order: 1,
+      width: "12",
+      height: "6",
+      format: GROUPS_TEMPLATE,
+      storeOutMessages: true,
+      fwdInMessages: false,
+      resendOnRefresh: true,
+      templateScope: "local",
+      className: "",
+    },
+    3,
+    row + 1,
+    [[f.id("d1-engine")]],
+  );
+  f.node(
+    "d1-gauge",
+    "ui_gauge",
+    {
+      name: "",
+      group: gQueue,
+      order: 1,
+      width: 0,
+      height: 0,
+      gtype: "gage",
+      title: "Queue usage",
+      label: "%",
+      format: "{{value}}",
+      min: 0,
+      max: "100",
+      colors: ["#2e7d32", "#f9a825", "#c62828"],
+      seg1: "70",
+      seg2: "90",
+      diff: false,
+      className: "",
+    },
+    3,
+    row + 2,
+    [],
+  );
+  f.node(
+    "d1-warning",
+    "ui_text",
+    {
+      group: gQueue,
+      order: 2,
+      width: 0,
+      height: 0,
+      name: "",
+      label: "Queue",
+      format: "{{msg.payload}}",
+      layout: "row-spread",
+      className: "",
+      style: false,
+      font: "",
+      fontSize: "",
+      color: "#000000",
+    },
+    3,
+    row + 3,
+    [],
+  );
+  const chart = (key, label, order, r, ymin = "", ymax = "") =>
+    f.node(
+      key,
+      "ui_chart",
+      {
+        name: "",
+        group: gTrend,
+        order,
+        width: "6",
+        height: "5",
+        label,
+        chartType: "line",
+        legend: "true",
+        xformat: "HH:mm:ss",
+        interpolate: "linear",
+        nodata: "",
+        dot: false,
+        ymin,
+        ymax,
+        removeOlder: "10",
+        removeOlderPoints: "",
+        removeOlderUnit: "60",
+        cutout: 0,
+        useOneColor: false,
+        useUTC: false,
+        colors: SERIES_COLOURS.slice(0, 9),
+        outputs: 1,
+        useDifferentColor: false,
+        className: "",
+      },
+      3,
+      r,
+      [[]],
+    );
+  chart("d1-chart-rate", "Success rate per group (%)", 1, row + 4, "0", "100");
+  chart("d1-chart-time", "Average poll time per group (ms)", 2, row + 5);
+  f.node(
+    "d1-toast",
+    "ui_toast",
+    {
+      position: "top right",
+      displayTime: "3",
+      highlight: "",
+      sendall: true,
+      outputs: 0,
+      ok: "OK",
+      cancel: "",
+      raw: false,
+      className: "",
+      topic: "",
+      name: "command answers",
+    },
+    3,
+    row + 6,
+    [],
+  );
+}
+
+/** GET /api/parts/last: the last 10 records of the parts table, for the management pages. */
+function recordsApi(f, row) {
+  f.node(
+    "records-in",
+    "http in",
+    { name: "", url: "/api/parts/last", method: "get", upload: false, swaggerDoc: "" },
+    0,
+    row,
+    [[f.id("records")]],
+  );
+  lastParts(f, "records", 1, row, [[f.id("records-out")]]);
+  f.node("records-out", "http response", { name: "", statusCode: "", headers: {} }, 5, row, []);
 }
 
 /** A jsscada-queue node: output 1 deliveries, output 2 events and command replies. */
@@ -846,17 +1161,149 @@ function complete(f, key, name, watched, col, row, wires) {
   return f.node(key, "complete", { name, scope: watched, uncaught: false }, col, row, wires);
 }
 
-/** A stand-in for a database node: 20–80 ms per record, counted in the node status. */
-function dbWrite(f, key, col, row, wires) {
-  return func(
+/**
+ * The records table (node-red-node-sqlite). One row per PLC transaction read: the PLC's sequence word
+ * and the moment REQ was seen identify it, so a delivery the queue repeats after a crash (the insert
+ * committed, the ack lost) updates `deliveries` instead of adding a row; a record the PLC's REQ made us
+ * read again after a restart (same sequence and data, a later REQ) is stored but marked `duplicate`.
+ */
+const PARTS_TABLE =
+  "CREATE TABLE IF NOT EXISTS parts (\n" +
+  "  seq INTEGER,\n" +
+  "  req_at INTEGER NOT NULL,\n" +
+  "  data TEXT NOT NULL,\n" +
+  "  stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n" +
+  "  deliveries INTEGER NOT NULL DEFAULT 1,\n" +
+  "  duplicate INTEGER NOT NULL DEFAULT 0,\n" +
+  "  PRIMARY KEY (seq, req_at)\n" +
+  ");";
+
+const PARTS_INSERT =
+  "INSERT INTO parts (seq, req_at, data, duplicate)\n" +
+  "VALUES ($seq, $reqAt, $data, EXISTS (\n" +
+  "  SELECT 1 FROM parts WHERE seq = $seq AND data = $data AND req_at <> $reqAt AND req_at > $reqAt - 3600000))\n" +
+  "ON CONFLICT (seq, req_at) DO UPDATE SET deliveries = deliveries + 1";
+
+const PARTS_LAST =
+  "SELECT seq, data, stored_at, deliveries, duplicate FROM parts ORDER BY stored_at DESC, seq DESC LIMIT 10";
+
+/** The database file: in Node-RED's working directory (scripts/start.js runs it in the user directory). */
+function partsDb(f) {
+  const id = f.id("parts-db");
+  return f.nodes.some((n) => n.id === id)
+    ? id
+    : f.config("parts-db", "sqlitedb", { db: "jsscada-parts.db", mode: "RWC" });
+}
+
+function sqlite(f, key, name, db, sqlquery, sql, col, row, wires) {
+  return f.node(key, "sqlite", { mydb: db, sqlquery, sql, name }, col, row, wires);
+}
+
+/** "CREATE TABLE IF NOT EXISTS" before `then` (a no-op after the first run, and no race at deploy). */
+function ensurePartsTable(f, key, db, col, row, then) {
+  sqlite(f, key, "table exists", db, "batch", "", col, row, [[then]]);
+}
+
+/**
+ * Queue delivery → insert (committed when the sqlite node answers) → ack to the queue. A failed insert
+ * (locked, read-only, full disk…) goes back to the queue as a nack after 2 s: the record is delivered
+ * again, never lost, and the sqlite node's error says why.
+ */
+function sqliteWrite(f, key, queueId, col, row) {
+  const db = partsDb(f);
+  func(
     f,
     key,
-    "simulated database write",
-    "// Stands in for a database insert node: 20–80 ms per record.\n" +
-      "await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));\n" +
-      "const n = (context.get('records') || 0) + 1;\ncontext.set('records', n);\n" +
-      "node.status({ fill: 'green', shape: 'dot', text: `${n} records` });\nreturn msg;",
+    "record → SQL parameters",
+    "msg.params = {\n  $seq: msg.handshake && msg.handshake.sequence !== undefined ? msg.handshake.sequence : null,\n" +
+      "  $reqAt: msg.handshake ? msg.handshake.reqAt : Date.now(),\n  $data: JSON.stringify(msg.payload),\n};\n" +
+      `msg.topic = ${JSON.stringify(PARTS_TABLE)};\nreturn msg;`,
     col,
+    row,
+    [[f.id(`${key}-table`)]],
+  );
+  ensurePartsTable(f, `${key}-table`, db, col + 1, row, f.id(`${key}-insert`));
+  sqlite(f, `${key}-insert`, "insert part", db, "prepared", PARTS_INSERT, col + 2, row, [[queueId]]);
+  retryAsNack(
+    f,
+    key,
+    "insert failed",
+    "database write",
+    [f.id(`${key}-table`), f.id(`${key}-insert`)],
+    queueId,
+    col + 1,
+    row + 1,
+  );
+}
+
+/**
+ * A failed write caught on the `scope` nodes goes back to the queue as a nack after 2 s (a Catch node
+ * there; Node-RED does not log an error a Catch node handles, so "say why" warns with the reason).
+ */
+function retryAsNack(f, key, catchName, what, scope, queueId, col, row) {
+  f.node(`${key}-failed`, "catch", { name: catchName, scope, uncaught: false }, col, row, [
+    [f.id(`${key}-report`)],
+  ]);
+  func(
+    f,
+    `${key}-report`,
+    "say why",
+    "// A caught error is not logged by Node-RED: say it here, once per attempt (one every 2 s at most).\n" +
+      "const why = String((msg.error && msg.error.message) || 'unknown error').replace(/^Error: /, '');\n" +
+      "node.status({ fill: 'red', shape: 'dot', text: why });\n" +
+      `node.warn(\`${what} failed (\${why}): it stays in the queue and is retried in 2 s\`);\n` +
+      "return msg;",
+    col + 1,
+    row,
+    [[f.id(`${key}-retry`)]],
+  );
+  f.node(
+    `${key}-retry`,
+    "delay",
+    {
+      name: "retry in 2 s",
+      pauseType: "delay",
+      timeout: "2",
+      timeoutUnits: "seconds",
+      rate: "1",
+      nbRateUnits: "1",
+      rateUnits: "second",
+      randomFirst: "1",
+      randomLast: "5",
+      randomUnits: "seconds",
+      drop: false,
+      allowrate: false,
+      outputs: 1,
+    },
+    col + 2,
+    row,
+    [[queueId]],
+  );
+}
+
+/** The last 10 records, newest first, as msg.payload rows (for the pages and the dashboards). */
+function lastParts(f, key, col, row, wires) {
+  const db = partsDb(f);
+  change(
+    f,
+    key,
+    "last records",
+    [{ t: "set", p: "topic", pt: "msg", to: PARTS_TABLE, tot: "str" }],
+    col,
+    row,
+    [[f.id(`${key}-table`)]],
+  );
+  ensurePartsTable(f, `${key}-table`, db, col + 1, row, f.id(`${key}-select`));
+  sqlite(f, `${key}-select`, "select last 10", db, "fixed", PARTS_LAST, col + 2, row, [
+    [f.id(`${key}-rows`)],
+  ]);
+  func(
+    f,
+    `${key}-rows`,
+    "rows for display",
+    "msg.payload = msg.payload.map((r) => ({\n  seq: r.seq, ...JSON.parse(r.data), stored: r.stored_at,\n" +
+      "  deliveries: r.deliveries, duplicate: r.duplicate ? 'yes' : '',\n}));\nreturn msg;",
+    col + 3,
     row,
     wires,
   );
@@ -894,8 +1341,7 @@ function handshakeToDatabase(f, plcId, group, hs, queueName, row, extra = {}) {
     [f.id("queue-events")],
   ]);
   debug(f, "queue-events", "queue events", 2, row + 1, false);
-  dbWrite(f, "db", 2, row, [[]]);
-  complete(f, "db-done", "database write done", [f.id("db")], 2, row + 3, [[f.id("queue")]]);
+  sqliteWrite(f, "db", f.id("queue"), 2, row);
   complete(f, "queued", "record on disk", [f.id("queue")], 0, row + 3, [[f.id("only-puts")]]);
   func(
     f,
@@ -961,8 +1407,12 @@ function quickStart() {
   return f;
 }
 
+const SAME_ROUTES = `Examples 02 and 04 both define the /api/polling/* routes (04's page reads them): import one
+of them, or delete one copy of the REST nodes before deploying both, or Node-RED answers each route
+from whichever flow registered it first.`;
+
 function restExample() {
-  const f = new Flow("02-rest-api").tab("tab", "REST API", REST_INFO);
+  const f = new Flow("02-rest-api").tab("tab", "REST API", `${REST_INFO}\n\n${SAME_ROUTES}`);
   const p = plc(f, "Simulator 127.0.0.1:5000");
   sampleGroups(f, p, "rest", 0);
   restApi(f, 5);
@@ -990,7 +1440,8 @@ function httpPageExample() {
   const f = new Flow("04-http-polling-page").tab(
     "tab",
     "HTTP polling page",
-    "The management page at /polling, refreshed every 2 s from the REST endpoints (which this flow\nalso defines).",
+    "The management page at /polling, refreshed every 2 s from the REST endpoints (which this flow\nalso defines).\n\n" +
+      SAME_ROUTES,
   );
   const p = plc(f, "Simulator 127.0.0.1:5000");
   sampleGroups(f, p, "page", 0);
@@ -1015,6 +1466,124 @@ function dashboardExample() {
   return f;
 }
 
+const EX8_INFO = `A historian: FIXED groups → a disk queue that batches → InfluxDB 1.x (node-red-contrib-influxdb's
+"influxdb batch" node), every batch acknowledged only once InfluxDB took it.
+
+"to points" turns each group message into one InfluxDB point per tag (measurement "plc", tags group and
+tag, field "value"), stamped with the cycle's scheduled time (msg.polling.scheduledAt, ms): a batch
+written twice (InfluxDB took it, then the ack was lost) overwrites the same points instead of adding
+new ones. The queue (on disk, so a restart loses nothing) delivers up to 1 000 messages at a time, or
+what it has after 200 ms; "flatten" makes one list of points; the batch node writes them; a Complete
+node on it acknowledges the batch to the queue. A failed write (InfluxDB down, restarting, refusing)
+is caught and returned to the queue as a nack after 2 s: the batch is written again, never lost.
+
+Needs node-red-contrib-influxdb (Manage palette ▸ Install) and an InfluxDB 1.x on 127.0.0.1:8086 with
+a database "jsscada" (influx -execute 'CREATE DATABASE jsscada'); edit the influxdb config node for
+yours. Query: SELECT value FROM plc WHERE "group" = 'hist-fast' AND time > now() - 5m`;
+
+function historianExample() {
+  const f = new Flow("08-historian-influxdb").tab(
+    "tab",
+    "Historian: groups → disk queue → InfluxDB",
+    EX8_INFO,
+  );
+  comment(
+    f,
+    "note",
+    "FIXED groups → disk queue (batches) → InfluxDB 1.x, acknowledged per batch",
+    EX8_INFO,
+    0,
+    0,
+  );
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  const influx = f.config("influx", "influxdb", {
+    hostname: "127.0.0.1",
+    port: "8086",
+    protocol: "http",
+    database: "jsscada",
+    name: "InfluxDB 1.x 127.0.0.1:8086",
+    usetls: false,
+    tls: "",
+    influxdbVersion: "1.x",
+    url: "http://localhost:8086",
+    timeout: "10",
+    rejectUnauthorized: true,
+  });
+  fixedGroup(f, "fast", p, "hist-fast", TAGS.fast, 100, "ms", 0, 1, [[f.id("points")], []]);
+  fixedGroup(
+    f,
+    "slow",
+    p,
+    "hist-slow",
+    TAGS.slow.map((t) => ({ name: t.name, address: t.address })),
+    1,
+    "s",
+    0,
+    2,
+    [[f.id("points")], []],
+  );
+  func(
+    f,
+    "points",
+    "to points",
+    "// One point per tag, stamped with the cycle's scheduled time: a repeated write overwrites it.\n" +
+      "const time = msg.polling.scheduledAt;\nconst group = msg.polling.group;\n" +
+      "msg.payload = Object.entries(msg.payload)\n" +
+      "  .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')\n" +
+      "  .map(([tag, v]) => ({ measurement: 'plc', tags: { group, tag }, fields: { value: Number(v) }, timestamp: time }));\n" +
+      "return msg;",
+    1,
+    1,
+    [[f.id("queue")]],
+  );
+  queue(
+    f,
+    "queue",
+    "historian",
+    {
+      persistence: "disk",
+      maxInFlight: "1",
+      ackTimeout: "30",
+      batchSize: "1000",
+      batchTime: "200",
+      capacity: "100000",
+    },
+    2,
+    1,
+    [[f.id("flatten")], []],
+  );
+  func(f, "flatten", "flatten", "msg.payload = msg.payload.flat();\nreturn msg;", 3, 1, [[f.id("write")]]);
+  f.node(
+    "write",
+    "influxdb batch",
+    {
+      influxdb: influx,
+      precision: "ms",
+      retentionPolicy: "",
+      name: "write points",
+      database: "jsscada",
+      precisionV18FluxV20: "ms",
+      retentionPolicyV18Flux: "",
+      org: "",
+      bucket: "",
+    },
+    4,
+    1,
+    [],
+  );
+  complete(f, "written", "batch written", [f.id("write")], 4, 2, [[f.id("queue")]]);
+  retryAsNack(f, "write", "write failed", "InfluxDB write", [f.id("write")], f.id("queue"), 2, 3);
+  return f;
+}
+
+function dashboard1Example() {
+  const f = new Flow("09-dashboard-1").tab("tab", "Dashboard 1", DASHBOARD1_INFO);
+  const p = plc(f, "Simulator 127.0.0.1:5000");
+  sampleGroups(f, p, "d1", 0);
+  dashboard1(f, 5);
+  return f;
+}
+
 const EX6 = {
   req: "M200",
   ack: "D1201",
@@ -1031,27 +1600,45 @@ const EX6_INFO = `The MES "data ready" handshake, stored safely before the PLC i
   commits the record → a Complete node on the queue acknowledges the transaction → the node writes
   ACK = 1 (OK) to D1201 → the PLC clears REQ → the node clears ACK.
 
-Then the queue delivers the record to the (simulated) database write; a Complete node on it
-acknowledges the delivery to the queue. If the database is down the records wait on disk (also
-across a restart); if the queue cannot take a record the node writes ACK = 2 (NG) after the
-downstream time-out and the PLC can retry.
+Then the queue delivers the record to SQLite (node-red-node-sqlite, table "parts" in
+jsscada-parts.db, created on first use): the insert node's output, sent once the insert committed,
+goes back to the queue as its acknowledgement. A failed insert (database locked or read-only, disk
+full) is caught and returned to the queue as a nack after 2 s, so the record is delivered again, never
+lost; the sqlite node's error says why. If the database is down the records wait on disk (also across
+a restart); if the queue cannot take a record the node writes ACK = 2 (NG) after the downstream
+time-out and the PLC can retry. After a crash, a record the queue delivers twice is counted in
+"deliveries", not stored twice; a REQ still high at start is handled (the PLC is waiting for its ACK),
+and if that record was already stored it is kept with duplicate = 1.
 
-The lower part stands in for the PLC program, so the example runs against the simulator
+The database file is relative to Node-RED's working directory: set an absolute path in the sqlitedb
+config node for a service. Needs node-red-node-sqlite (Manage palette ▸ Install).
+
+The second tab stands in for the PLC program, so the example runs against the simulator
 (npx jsscada-mc sim): "new part" writes the data and sets REQ; a fast FIXED group watches ACK and
-clears REQ when it is set. With a real PLC, delete that part: its ladder program does the same.`;
+clears REQ when it is set. With a real PLC, delete that tab: its ladder program does the same.`;
 
 function handshakeQueueExample() {
   const f = new Flow("06-plc-handshake-queue").tab("tab", "PLC handshake → queue → database", EX6_INFO);
   comment(f, "note", "REQ/ACK handshake → disk queue → database, each step acknowledged", EX6_INFO, 0, 0);
   const p = plc(f, "Simulator 127.0.0.1:5000");
-  handshakeToDatabase(f, p, "ex6-parts", EX6, "ex6-parts", 1);
+  // After a restart the PLC may still hold REQ for a record it was never acknowledged: read it.
+  handshakeToDatabase(f, p, "ex6-parts", EX6, "ex6-parts", 1, { reqHighAtStart: "handle" });
+  inject(f, "show-last", "show the last records", "", 0, 6, [[f.id("last")]]);
+  lastParts(f, "last", 1, 6, [[f.id("last-debug")]]);
+  debug(f, "last-debug", "last records", 5, 6);
+  f.tab(
+    "tab-plc",
+    "PLC stand-in (delete with a real PLC)",
+    "Sets REQ with a new part every 5 s, and clears REQ when ACK comes, as the PLC program would.\n" +
+      "With a real PLC, delete this tab: its ladder program does the same.",
+  );
   comment(
     f,
     "plc-note",
     "PLC stand-in (delete with a real PLC)",
     "Sets REQ with a new part every 5 s, and clears REQ when ACK comes, as the PLC program would.",
     0,
-    6,
+    0,
   );
   f.node(
     "new-part",
@@ -1243,6 +1830,8 @@ const EXAMPLES = {
   "05-dashboard-2": dashboardExample,
   "06-plc-handshake-queue-database": handshakeQueueExample,
   "07-store-and-forward-mqtt": mqttExample,
+  "08-historian-influxdb": historianExample,
+  "09-dashboard-1": dashboard1Example,
 };
 
 /** Every wire and config reference must name a node of the same flow. */
@@ -1291,6 +1880,7 @@ module.exports = {
   page,
   wsBroadcast,
   dashboard,
+  recordsApi,
   queue,
   complete,
   handshakeToDatabase,

@@ -168,6 +168,9 @@ async function main() {
   }
 
   const flow = prepareUserDir(userDir);
+  // Node-RED's working directory, where flows keep relative files (the parts database of the demo and
+  // examples/06), as a service started in ~/.node-red would.
+  process.chdir(userDir);
   const express = require("express");
   const RED = require("node-red");
   const settings = DEMO_SETTINGS({ userDir });

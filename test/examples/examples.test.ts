@@ -6,6 +6,7 @@ import "should";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import Database from "better-sqlite3";
 import WebSocket from "ws";
 import { PlcSimulator } from "../../lib/simulator";
 import {
@@ -236,6 +237,18 @@ describe("examples", function () {
     );
     s.g.ng.should.equal(0);
     sim.memory.get("D1201").should.equal(0); // ACK cleared after the PLC dropped REQ
+    // In the SQLite table (node-red-node-sqlite, created on first use in Node-RED's working directory).
+    const db = new Database(path.join(runtime.userDir, "jsscada-parts.db"), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT seq, data, deliveries, duplicate FROM parts").all() as Array<{
+        seq: number;
+        data: string;
+      }>;
+      rows.length.should.be.aboveOrEqual(2);
+      for (const r of rows) JSON.parse(r.data).should.have.properties({ partNo: 1000 + r.seq });
+    } finally {
+      db.close();
+    }
     loggedErrors(runtime.log()).should.deepEqual([]);
   });
 });

@@ -23,6 +23,8 @@ export interface Runtime {
   log(): string;
   /** SIGTERM, as Ctrl-C would; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL (kill -9): no close handler runs. Resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -30,6 +32,8 @@ export interface RuntimeOptions {
   readonly flow?: FlowNode[];
   readonly env?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** Use (and keep) this user directory, e.g. to start again after a kill; default a fresh temporary one. */
+  readonly userDir?: string;
 }
 
 /** An example flow with its PLC node(s) pointed at a simulator on 127.0.0.1:port. */
@@ -46,7 +50,7 @@ export function exampleFlow(file: string, plcPort: number): FlowNode[] {
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jsscada-runtime-"));
-  const userDir = path.join(dir, "userdir");
+  const userDir = options.userDir ?? path.join(dir, "userdir");
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: "0",
@@ -110,9 +114,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     fs.rmSync(dir, { recursive: true, force: true });
     return code;
   };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
     const info = await ready;
-    return { ...info, userDir, log: () => output, stop };
+    return { ...info, userDir, log: () => output, stop, kill };
   } catch (err) {
     await stop();
     throw err;
