@@ -10,6 +10,7 @@ import { PollError, type PollOutcome, type RequestSender, pollDuration, pollOnce
 import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
 import { type SharedReads } from "./shared-reads";
+import { TickClock } from "./tick-clock";
 import { PollStats } from "./stats";
 import { type TagTable } from "./tag-table";
 
@@ -235,7 +236,8 @@ export class FixedGroup extends EventEmitter implements ManagedGroup {
   private onCycle(report: CycleReport): void {
     // Poll time is the poll: the wait for a connection set up meanwhile is reported as connectMs.
     // (Only on the system clock: the pool's connection times are performance.now() values.)
-    const systemTime = this.clock === undefined || this.clock === systemClock;
+    const clock = this.clock instanceof TickClock ? this.clock.base : this.clock;
+    const systemTime = clock === undefined || clock === systemClock;
     const duration = systemTime
       ? pollDuration(this.plc, report.startedAt, report.finishedAt)
       : report.duration;

@@ -27,7 +27,7 @@ export class TickClock implements Clock {
   /** Pending instants, few: one per distinct upcoming grid time. */
   private readonly ticks = new Set<Tick>();
 
-  constructor(private readonly base: Clock) {}
+  constructor(readonly base: Clock) {}
 
   now(): number {
     return this.base.now();
