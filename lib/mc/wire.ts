@@ -303,22 +303,25 @@ export class FieldReader {
       this.pos += digits;
       return { device, number: parseInt(text, hexNotation ? 16 : 10) };
     }
-    let number: number;
-    let code: number;
-    if (iqr) {
-      number = this.u32("device number");
-      code = this.u16("device code");
-    } else {
-      this.need(4, "device specification");
-      number = this.buf.readUIntLE(this.pos, 3);
-      code = this.buf[this.pos + 3]!;
-      this.pos += 4;
-    }
+    const { number, code } = this.binaryDeviceSpec(iqr);
     const device = deviceByCode(code);
     if (!device || (device.iqrOnly && !iqr)) {
       throw new McAddressError(`unknown device code 0x${code.toString(16)}`);
     }
     return { device, number };
+  }
+
+  /** A binary device number and code: 4+2 bytes on iQ-R, 3+1 on Q/L. */
+  private binaryDeviceSpec(iqr: boolean): { number: number; code: number } {
+    if (iqr) {
+      const number = this.u32("device number");
+      return { number, code: this.u16("device code") };
+    }
+    this.need(4, "device specification");
+    const number = this.buf.readUIntLE(this.pos, 3);
+    const code = this.buf[this.pos + 3]!;
+    this.pos += 4;
+    return { number, code };
   }
 
   /** Reads a buffer-memory device in the device extension specification (see FieldWriter). */
@@ -341,15 +344,7 @@ export class FieldReader {
       number = parseInt(m[3]!, 10);
     } else {
       const modification = this.u16("device modification");
-      if (iqr) {
-        number = this.u32("device number");
-        code = this.u16("device code");
-      } else {
-        this.need(4, "device specification");
-        number = this.buf.readUIntLE(this.pos, 3);
-        code = this.buf[this.pos + 3]!;
-        this.pos += 4;
-      }
+      ({ number, code } = this.binaryDeviceSpec(iqr));
       const extModification = this.u16("extension modification");
       module = this.u16("extension specification");
       const direct = this.u8("direct memory specification");
