@@ -85,4 +85,24 @@ export default tseslint.config(
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
+  {
+    // Function-node bodies of the example flows: Node-RED runs them as a function body (top-level
+    // return) with these in scope.
+    files: ["scripts/flows/functions/**/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        msg: "writable",
+        node: "readonly",
+        context: "readonly",
+        flow: "readonly",
+        global: "readonly",
+        env: "readonly",
+        RED: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+      },
+    },
+  },
 );
