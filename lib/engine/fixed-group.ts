@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock";
 import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
 import { PollError, type PollOutcome, type RequestSender, pollDuration, pollOnce } from "./poller";
-import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
+import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./managed";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
 import { type SharedReads } from "./shared-reads";
 import { TickClock } from "./tick-clock";

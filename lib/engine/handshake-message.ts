@@ -25,7 +25,7 @@ import {
   type ManagedGroup,
   type TriggeredPoll,
   TriggerRefusedError,
-} from "./registry";
+} from "./managed";
 import { DEFAULT_STOP_GRACE_MS } from "./scheduler";
 import { PollStats } from "../core/stats";
 import { type TagTable } from "./tag-table";

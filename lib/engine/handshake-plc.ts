@@ -48,7 +48,7 @@ import {
   type ManagedGroup,
   type TriggeredPoll,
   TriggerRefusedError,
-} from "./registry";
+} from "./managed";
 import { type TagTable } from "./tag-table";
 import { writeItems } from "./writer";
 import { planReads, type WriteItem } from "../mc/planner";

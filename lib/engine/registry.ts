@@ -2,123 +2,32 @@
  * The engine: one per Node-RED runtime. It knows every polling group, PLC and queue, enforces the
  * capacity limit on running groups, and answers commands under one error contract: every refusal is
  * `{success: false, error, code}` with the HTTP status the REST API answers (docs/INTEGRATOR.md).
+ * What it manages is typed in managed.ts, the command contract in command-result.ts. The Engine class
+ * (~420 lines) keeps registration and the command handlers together: every command reads the same maps.
  */
-import { McError } from "../mc/errors";
+import {
+  COMMANDS,
+  type CommandResult,
+  type EngineCommand,
+  echo,
+  fail,
+  ok,
+  pollFailure,
+} from "./command-result";
+import {
+  type GroupStatus,
+  type ManagedGroup,
+  type ManagedPlc,
+  type ManagedQueue,
+  type RefusedGroup,
+  type TriggeredPoll,
+  TriggerRefusedError,
+} from "./managed";
 import { openApiDocument } from "./openapi";
 
-export type GroupMode = "fixed" | "handshake";
-export type GroupState = "running" | "stopped" | "error";
-
-export interface GroupStatus {
-  readonly name: string;
-  readonly mode: GroupMode;
-  readonly state: GroupState | "refused";
-  readonly running: boolean;
-  readonly plc: string;
-  readonly intervalMs?: number;
-  readonly polls: number;
-  readonly successes: number;
-  readonly errors: number;
-  /** Percent, 0–100, one decimal, of the finished polls; 100 before the first one finished. */
-  readonly successRate: number;
-  readonly pollTime: {
-    readonly last: number;
-    readonly avg: number;
-    readonly max: number;
-    readonly p99: number;
-  };
-  readonly overruns: number;
-  readonly lastError?: string;
-  readonly lastErrorAt?: string;
-  readonly lastSuccessAt?: string;
-  readonly tags: number;
-  readonly requests: number;
-  readonly [extra: string]: unknown;
-}
-
-/** What a trigger command read: the data, and each tag that could not be read. */
-export interface TriggeredPoll {
-  readonly payload: unknown;
-  readonly polling: object;
-  readonly badTags: readonly { readonly tag: string; readonly error: { code: string; message: string } }[];
-}
-
-/**
- * A trigger that was not run: nothing was read and nothing was sent downstream. `statusCode` is the
- * answer the REST API gives (409 state conflict, 429 de-duplication or too many waiting).
- */
-export class TriggerRefusedError extends Error {
-  constructor(
-    readonly statusCode: 409 | 429,
-    readonly code: "NOT_RUNNING" | "PLC_DRIVEN" | "DUPLICATE_TRIGGER" | "TRIGGER_QUEUE_FULL",
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = "TriggerRefusedError";
-  }
-}
-
-/** What the engine needs from a group (FIXED or HANDSHAKE). */
-export interface ManagedGroup {
-  readonly name: string;
-  readonly mode: GroupMode;
-  readonly running: boolean;
-  start(): void;
-  stop(): Promise<void>;
-  /**
-   * Polls once now and resolves with what was read; rejects with TriggerRefusedError when the group
-   * cannot take a trigger (nothing read), or with the poll's error.
-   */
-  trigger(): Promise<TriggeredPoll>;
-  status(): GroupStatus;
-}
-
-export interface ManagedPlc {
-  readonly name: string;
-  readonly enabled: boolean;
-  enable(): void;
-  disable(): void;
-  snapshot(): object;
-}
-
-export interface ManagedQueue {
-  readonly name: string;
-  status(): object;
-}
-
-/** A configured group that did not start (bad tag, interval, duplicate name …): shown with the reason. */
-export interface RefusedGroup {
-  readonly name: string;
-  readonly mode: GroupMode;
-  readonly plc?: string;
-  readonly reason: string;
-}
-
-export const COMMANDS = [
-  "status",
-  "health",
-  "openapi",
-  "group-status",
-  "start",
-  "stop",
-  "trigger",
-  "start-all",
-  "stop-all",
-  "enable-plc",
-  "disable-plc",
-] as const;
-export type EngineCommand = (typeof COMMANDS)[number];
-
-/** Every HTTP status the engine answers with (207: start-all started some groups, not all). */
-export type StatusCode = 200 | 207 | 400 | 401 | 403 | 404 | 405 | 409 | 429 | 500 | 502 | 503 | 504;
-
-export interface CommandResult {
-  readonly statusCode: StatusCode;
-  readonly payload: unknown;
-  /** Response headers that go with it (Retry-After, Allow, WWW-Authenticate). */
-  readonly headers?: Readonly<Record<string, string>>;
-}
+// The engine's contract lives in its own modules; importers of the registry see it here too.
+export * from "./command-result";
+export * from "./managed";
 
 export class DuplicateNameError extends Error {
   readonly code = "DUPLICATE_NAME";
@@ -129,9 +38,6 @@ export class CapacityError extends Error {
 }
 
 export const DEFAULT_MAX_GROUPS = 10;
-
-/** Input echoed in an error (an unknown command, a name) is cut to this many characters. */
-export const MAX_ECHO = 100;
 
 export interface EngineOptions {
   /** Running groups allowed at once (default 10, as in the seed). */
@@ -151,53 +57,6 @@ export interface EngineStatus {
   readonly groups: GroupStatus[];
   readonly plcs: object[];
   readonly queues: object[];
-}
-
-/** `value` as JSON, cut to MAX_ECHO characters, for error messages. */
-export function echo(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}… (${text.length} characters)` : text;
-}
-
-export function fail(
-  statusCode: StatusCode,
-  code: string,
-  error: string,
-  extra: Record<string, unknown> = {},
-  headers?: Record<string, string>,
-): CommandResult {
-  return { statusCode, payload: { success: false, error, code, ...extra }, ...(headers ? { headers } : {}) };
-}
-
-function ok(payload: unknown): CommandResult {
-  return { statusCode: 200, payload };
-}
-
-/** The answer to a poll that failed, by the typed error's code: the PLC's fault is never a 500. */
-export function pollFailure(err: Error & { code?: string; cause?: unknown }): CommandResult {
-  const code = err.cause instanceof McError ? err.cause.code : err.code;
-  switch (code) {
-    case "MC_TIMEOUT":
-    case "MC_CONNECTION_REFUSED":
-    case "MC_CONNECTION_LOST":
-    case "MC_CLOSED":
-      return fail(504, "PLC_TIMEOUT", `the PLC did not answer: ${err.message}`, { plcError: code });
-    case "MC_END_CODE":
-    case "MC_PROTOCOL":
-    case "MC_BAD_ADDRESS":
-      return fail(502, "PLC_ERROR", `the PLC refused the request: ${err.message}`, { plcError: code });
-    case "MC_PLC_DISABLED":
-      return fail(409, "PLC_DISABLED", err.message, { plcError: code });
-    case "MC_PLC_OFFLINE":
-      return fail(503, "PLC_OFFLINE", err.message, { plcError: code }, { "Retry-After": "5" });
-    default:
-      return fail(500, "INTERNAL", `internal error: ${err.message}`);
-  }
 }
 
 export class Engine {

@@ -11,20 +11,20 @@ export {
   type QueueLevel,
   type Thresholds,
 } from "./monitor";
-export {
-  Queue,
-  type BatchDelivery,
-  type BatchOptions,
-  type Delivery,
-  type DeliveryMode,
-  type DropEvent,
-  type OverflowPolicy,
-  type PutResult,
-  type QueueEvents,
-  type QueueOptions,
-  type QueueStatus,
-  type SingleDelivery,
-} from "./queue";
+export { Queue } from "./queue";
+export type {
+  BatchDelivery,
+  BatchOptions,
+  Delivery,
+  DeliveryMode,
+  DropEvent,
+  OverflowPolicy,
+  PutResult,
+  QueueEvents,
+  QueueOptions,
+  QueueStatus,
+  SingleDelivery,
+} from "./queue-options";
 export { RateLimiter } from "./rate";
 export { SqliteStore, bufferReviver, moveStoreAside, type SqliteStoreOptions } from "./sqlite-store";
 export type { NewMessage, QueueStore, StoredMessage } from "./store";
