@@ -1,6 +1,6 @@
 // Mocha reporter: spec output plus, at the end, wall time per test file (top-level suites grouped by file).
 const Mocha = require("mocha");
-const { EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_RUN_END, EVENT_TEST_FAIL } = Mocha.Runner.constants;
+const { EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_RUN_END } = Mocha.Runner.constants;
 class FileTimes extends Mocha.reporters.Dot {
   constructor(runner, options) {
     super(runner, options);
