@@ -6,10 +6,10 @@
 import type { NodeAPI } from "node-red";
 import { type Series } from "../lib/mc/devices";
 import { PlcPool } from "../lib/pool/pool";
-import { poolOptionsFrom } from "./plc-options";
-import { engineFor } from "./runtime";
-import { PLC_BUSY } from "./status";
-import type { PlcNode, PlcNodeDef } from "./types";
+import { poolOptionsFrom } from "./shared/plc-options";
+import { engineFor } from "./shared/runtime";
+import { PLC_BUSY } from "./shared/status";
+import type { PlcNode, PlcNodeDef } from "./shared/types";
 
 export = function (RED: NodeAPI): void {
   function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {

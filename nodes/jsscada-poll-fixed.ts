@@ -9,12 +9,12 @@ import { type PollError } from "../lib/engine/poller";
 import { CapacityError } from "../lib/engine/registry";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
-import { registerAdminRoutes } from "./admin";
-import { commandOf, intervalFrom, tagRowsFrom } from "./commands";
-import { ErrorLog } from "./error-log";
-import { engineFor, num, refuseGroup, sharedReadsFor } from "./runtime";
-import { PLC_BUSY, STATUS, ThrottledStatus, statusForError } from "./status";
-import type { PlcNode, PollFixedNodeDef } from "./types";
+import { registerAdminRoutes } from "./shared/admin";
+import { commandOf, intervalFrom, tagRowsFrom } from "./shared/commands";
+import { ErrorLog } from "./shared/error-log";
+import { engineFor, num, refuseGroup, sharedReadsFor } from "./shared/runtime";
+import { PLC_BUSY, STATUS, ThrottledStatus, statusForError } from "./shared/status";
+import type { PlcNode, PollFixedNodeDef } from "./shared/types";
 
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 } as const;
 

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import "should";
 import { validateTag } from "../../lib/mc/tags";
 import { PlcSimulator } from "../../lib/simulator";
-import { tagOptionsFromQuery } from "../../nodes/admin";
+import { tagOptionsFromQuery } from "../../nodes/shared/admin";
 import { delay, until } from "../helpers/scripted-peer";
 import { ALL_NODES, catchAll, helper, nextMessage, plcConfig } from "../helpers/node-red";
 

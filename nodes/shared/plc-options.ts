@@ -1,6 +1,6 @@
 /** The PLC config node's editor strings turned into pool options, validated. */
-import { type Series } from "../lib/mc/devices";
-import { type PoolOptions } from "../lib/pool/pool";
+import { type Series } from "../../lib/mc/devices";
+import { type PoolOptions } from "../../lib/pool/pool";
 import { num, substituteEnv } from "./runtime";
 import type { PlcNodeDef } from "./types";
 

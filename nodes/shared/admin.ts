@@ -4,8 +4,8 @@
  */
 import * as path from "node:path";
 import type { NodeAPI } from "node-red";
-import { parseTagCsv } from "../lib/engine/tag-csv";
-import { type TagOptions, validateTag } from "../lib/mc/tags";
+import { parseTagCsv } from "../../lib/engine/tag-csv";
+import { type TagOptions, validateTag } from "../../lib/mc/tags";
 
 const registered = new WeakSet<object>();
 
@@ -44,6 +44,6 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   });
   // Shared editor code (the tag table), loaded by each node's edit dialog.
   RED.httpAdmin.get("/jsscada/editor.js", (_req, res) => {
-    res.sendFile(path.join(__dirname, "editor", "jsscada-editor.js"));
+    res.sendFile(path.join(__dirname, "..", "editor", "jsscada-editor.js"));
   });
 }
