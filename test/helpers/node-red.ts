@@ -41,12 +41,13 @@ type NodeModule = (RED: object) => unknown;
  */
 export function nodeModule(type: string): NodeModule {
   const module = require(path.join(dist, type)) as NodeModule;
-  return async (RED: object) => {
-    await catalogsReady;
-    const _ = (key: string, params?: object) =>
-      i18n._(key.includes(":") ? key : `${catalogNamespace(type)}:${key}`, params);
-    return module(Object.create(RED, { _: { value: _ } }));
-  };
+  return async (RED: object) => module(Object.create(RED, { _: { value: await englishText(type) } }));
+}
+
+/** `RED._` as a runtime gives it to the node file of `type`, in English. */
+export async function englishText(type: string): Promise<(key: string, params?: object) => string> {
+  await catalogsReady;
+  return (key, params) => i18n._(key.includes(":") ? key : `${catalogNamespace(type)}:${key}`, params);
 }
 
 const i18n = require("@node-red/util").i18n as {
