@@ -13,7 +13,7 @@ import {
 } from "../lib/engine/handshake-plc";
 import { runPlcProgram } from "../lib/simulator/handshake-program";
 import { pollOnce } from "../lib/engine/poller";
-import { percentile } from "../lib/engine/stats";
+import { percentile } from "../lib/core/stats";
 import { compileTagTable } from "../lib/engine/tag-table";
 import { parseTag } from "../lib/mc/tags";
 import { PlcPool } from "../lib/pool/pool";

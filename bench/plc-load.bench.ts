@@ -17,7 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { FixedGroup, type GroupMessage } from "../lib/engine/fixed-group";
 import { SharedReads } from "../lib/engine/shared-reads";
-import { percentile } from "../lib/engine/stats";
+import { percentile } from "../lib/core/stats";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { planReads } from "../lib/mc/planner";
 import { PlcPool } from "../lib/pool/pool";

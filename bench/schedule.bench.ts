@@ -11,9 +11,9 @@
  * period: |start(k) − start(k−1) − expected|, p99: what a consumer of the values sees.
  * wakes:  timer callbacks per cycle (early fires cost the scheduler a re-arm).
  */
-import { systemClock, type Clock, type TimerHandle } from "../lib/engine/clock.js";
+import { systemClock, type Clock, type TimerHandle } from "../lib/core/clock.js";
 import { Scheduler } from "../lib/engine/scheduler.js";
-import { percentile } from "../lib/engine/stats.js";
+import { percentile } from "../lib/core/stats.js";
 
 const GROUPS = 100;
 const INTERVAL_MS = 100;

@@ -6,18 +6,18 @@
  */
 import path from "node:path";
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
-import { LogRateLimiter, withRepeatCount } from "../lib/engine/rate-limit";
+import { LogRateLimiter, withRepeatCount } from "../lib/core/rate-limit";
 import {
   Queue,
   QueueStoreError,
   SqliteStore,
   bufferReviver,
-  statusText,
   type Delivery,
   type QueueOptions,
   type QueueStore,
 } from "../lib/queue";
 import { commandOf } from "./shared/commands";
+import { statusText } from "./shared/queue-status";
 import { engineFor, num } from "./shared/runtime";
 import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
 import type { QueueNodeDef } from "./shared/types-queue";

@@ -18,6 +18,11 @@ const path = require("node:path");
 const ROOT = path.join(__dirname, "..");
 const PAGE = fs.readFileSync(path.join(ROOT, "demo", "pages", "polling.html"), "utf8");
 
+/** A function node's body, kept in scripts/flows/functions/ so eslint and prettier check it. */
+function functionBody(name) {
+  return fs.readFileSync(path.join(__dirname, "flows", "functions", `${name}.js`), "utf8").trimEnd();
+}
+
 /** Simulator addresses the examples read (`jsscada-mc sim --generators` and `npm start` move them). */
 const TAGS = {
   fast: [
@@ -456,7 +461,9 @@ npm install @flowfuse/node-red-dashboard in the Node-RED user directory. It is n
 this package. The view is at http://<node-red>/dashboard/polling.
 
 The engine-status node sends the status every second; "to widgets" turns it into the table rows, the
-queue gauge and warning and one chart point per group. Clicking a row of the table starts a stopped
+queue gauge and warning and one chart point per group; "PLC load rows" into one row per PLC (busy %,
+requests/s, mean request time, words/s, requests saved by sharing, missed cycles; yellow from 70 %
+busy, red from 90 %: docs/OPERATOR.md). Clicking a row of the table starts a stopped
 group or stops a running one; "Trigger HANDSHAKE groups" polls every HANDSHAKE group once. Command
 answers appear as notifications.`;
 
@@ -535,8 +542,9 @@ function dashboard(f, row, options = {}) {
     });
   const gCmd = group("dash-g-cmd", "Commands", 4, 1);
   const gQueue = group("dash-g-queue", "Queue", 8, 2);
-  const gGroups = group("dash-g-groups", "Groups", 12, 3);
-  const gTrend = group("dash-g-trend", "Trends", 12, 4);
+  const gPlcs = group("dash-g-plcs", "PLCs", 12, 3);
+  const gGroups = group("dash-g-groups", "Groups", 12, 4);
+  const gTrend = group("dash-g-trend", "Trends", 12, 5);
 
   const button = (key, label, topic, order, r) =>
     f.node(
@@ -579,7 +587,9 @@ function dashboard(f, row, options = {}) {
   button("dash-b-stop", "Stop All", "stop-all", 2, row + 2);
   button("dash-b-refresh", "Refresh", "status", 3, row + 3);
   button("dash-b-trigger", "Trigger HANDSHAKE groups", "trigger-handshake", 4, row + 4);
-  engineStatus(f, "dash-engine", "engine status (1 s)", 1, 2, row + 2, [[f.id("dash-split")]]);
+  engineStatus(f, "dash-engine", "engine status (1 s)", 1, 2, row + 2, [
+    [f.id("dash-split"), f.id("dash-plc-rows")],
+  ]);
   func(
     f,
     "dash-trigger-all",
@@ -800,8 +810,42 @@ function dashboard(f, row, options = {}) {
     row + 6,
     [],
   );
+  func(f, "dash-plc-rows", "PLC load rows", functionBody("plc-rows"), 3, row + 8, [[f.id("dash-plcs")]]);
+  f.node(
+    "dash-plcs",
+    "ui-table",
+    {
+      group: gPlcs,
+      name: "PLC load",
+      label: "PLC load over the last 10 s (yellow from 70 % busy, red from 90 %)",
+      order: 1,
+      width: 0,
+      height: 0,
+      maxrows: 0,
+      passthru: false,
+      autocols: false,
+      showSearch: false,
+      deselect: true,
+      selectionType: "none",
+      columns: PLC_COLUMNS.map(([key, title, type]) => ({
+        title,
+        key,
+        keyType: "key",
+        type,
+        width: "",
+        align: type === "text" && key !== "plc" && key !== "state" ? "end" : "start",
+      })),
+      mobileBreakpoint: "sm",
+      mobileBreakpointType: "defaults",
+      action: "replace",
+      className: "",
+    },
+    4,
+    row + 8,
+    [],
+  );
   if (options.records) {
-    const gRecords = group("dash-g-records", "Last records (SQLite)", 12, 5);
+    const gRecords = group("dash-g-records", "Last records (SQLite)", 12, 6);
     inject(f, "dash-records-timer", "every 3 s", "", 0, row + 7, [[f.id("dash-records")]], "3");
     lastParts(f, "dash-records", 1, row + 7, [[f.id("dash-records-view")]]);
     f.node(
@@ -833,13 +877,27 @@ function dashboard(f, row, options = {}) {
   }
 }
 
+/** The PLC load table's columns: row key (scripts/flows/functions/plc-rows.js), title, ui-table type. */
+const PLC_COLUMNS = [
+  ["flag", "", "color"],
+  ["plc", "PLC", "text"],
+  ["state", "state", "text"],
+  ["busy", "busy", "text"],
+  ["perConnection", "per connection", "text"],
+  ["requestsPerSec", "requests/s", "text"],
+  ["meanRequestMs", "mean request ms", "text"],
+  ["wordsPerSec", "words/s", "text"],
+  ["saved", "saved by sharing", "text"],
+  ["missedCycles", "missed cycles", "text"],
+];
+
 const DASHBOARD1_INFO = `Needs node-red-dashboard (Dashboard 1, 3.6): Manage palette ▸ Install, or
 npm install node-red-dashboard in the Node-RED user directory. It is not a dependency of this package.
 Dashboard 1 is deprecated (June 2024) but still runs most operator screens; it can be installed beside
 Dashboard 2 (it serves /ui, Dashboard 2 /dashboard). The view is at http://<node-red>/ui.
 
 The same operator view as examples/05: Start All / Stop All / Refresh / Trigger HANDSHAKE groups, the
-groups table with Start/Stop/Trigger per row (a ui_template), the queue gauge (green, yellow from 70 %,
+PLC load table (busy yellow from 70 %, red from 90 %), the groups table with Start/Stop/Trigger per row (a ui_template), the queue gauge (green, yellow from 70 %,
 red from 90 %) with its warning, the success-rate and poll-time charts, and command answers as toasts.`;
 
 /** Twenty distinguishable series colours (Tableau 20), so 20 groups' lines can be told apart. */
@@ -887,6 +945,23 @@ const GROUPS_TEMPLATE = `<style>
   </tr>
 </table>`;
 
+/** One row per PLC with its load; the busy cell yellow from 70 %, red from 90 % (plc-rows.js). */
+const PLCS_TEMPLATE = `<style>
+  .jsscada-d1-plcs { width: 100%; border-collapse: collapse; font-size: 13px; }
+  .jsscada-d1-plcs th, .jsscada-d1-plcs td { text-align: left; padding: 4px 4px; border-bottom: 1px solid #ddd; }
+  .jsscada-d1-plcs td.num { text-align: right; }
+  .jsscada-d1-plcs tr.warn td.busy { background: #fff3c4; color: #8a5a00; font-weight: bold; }
+  .jsscada-d1-plcs tr.alarm td.busy { background: #fde0e0; color: #c62828; font-weight: bold; }
+</style>
+<table class="jsscada-d1-plcs">
+  <tr><th>PLC</th><th>State</th><th>Req/s</th><th>Mean ms</th><th>Busy</th><th>Per conn.</th><th>Words/s</th><th>Saved</th><th>Missed</th></tr>
+  <tr ng-repeat="p in msg.payload track by p.plc" data-plc="{{p.plc}}" data-level="{{p.level}}" ng-class="p.level">
+    <td class="plc">{{p.plc}}</td><td>{{p.state}}</td><td class="num req">{{p.requestsPerSec}}</td>
+    <td class="num mean">{{p.meanRequestMs}}</td><td class="num busy">{{p.busy}}</td><td class="num conns">{{p.perConnection}}</td>
+    <td class="num words">{{p.wordsPerSec}}</td><td class="num saved">{{p.saved}}</td><td class="num missed">{{p.missedCycles}}</td>
+  </tr>
+</table>`;
+
 /** The Dashboard 1 (node-red-dashboard 3.6) operator view: the same as the Dashboard 2 one, at /ui. */
 function dashboard1(f, row) {
   comment(f, "d1-note", "Dashboard 1 view at /ui (needs node-red-dashboard)", DASHBOARD1_INFO, 0, row);
@@ -909,8 +984,9 @@ function dashboard1(f, row) {
     });
   const gCmd = group("d1-g-cmd", "Commands", 6, 1);
   const gQueue = group("d1-g-queue", "Queue", 6, 2);
-  const gGroups = group("d1-g-groups", "Groups", 12, 3);
-  const gTrend = group("d1-g-trend", "Trends", 12, 4);
+  const gPlcs = group("d1-g-plcs", "PLCs", 12, 3);
+  const gGroups = group("d1-g-groups", "Groups", 12, 4);
+  const gTrend = group("d1-g-trend", "Trends", 12, 5);
   const button = (key, label, topic, order, r) =>
     f.node(
       key,
@@ -951,7 +1027,9 @@ function dashboard1(f, row) {
     row + 4,
     [[f.id("d1-engine")]],
   );
-  engineStatus(f, "d1-engine", "engine status (1 s)", 1, 2, row + 2, [[f.id("d1-split")]]);
+  engineStatus(f, "d1-engine", "engine status (1 s)", 1, 2, row + 2, [
+    [f.id("d1-split"), f.id("d1-plc-rows")],
+  ]);
   func(
     f,
     "d1-split",
@@ -1110,6 +1188,27 @@ function dashboard1(f, row) {
     3,
     row + 6,
     [],
+  );
+  func(f, "d1-plc-rows", "PLC load rows", functionBody("plc-rows"), 2, row + 7, [[f.id("d1-plcs")]]);
+  f.node(
+    "d1-plcs",
+    "ui_template",
+    {
+      group: gPlcs,
+      name: "PLC load table",
+      order: 1,
+      width: "12",
+      height: "3",
+      format: PLCS_TEMPLATE,
+      storeOutMessages: true,
+      fwdInMessages: false,
+      resendOnRefresh: true,
+      templateScope: "local",
+      className: "",
+    },
+    3,
+    row + 7,
+    [[]],
   );
 }
 

@@ -4,14 +4,14 @@
  * statistics the engine reports. It knows nothing of Node-RED.
  */
 import { EventEmitter } from "node:events";
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock } from "../core/clock";
 import { ChangeFilter, type OutputOptions, buildPayload } from "./output";
 import { PollError, type PollOutcome, type RequestSender, pollDuration, pollOnce } from "./poller";
 import { type GroupState, type GroupStatus, type ManagedGroup, type TriggeredPoll } from "./registry";
 import { type CycleContext, type CycleReport, Scheduler } from "./scheduler";
 import { type SharedReads } from "./shared-reads";
 import { TickClock } from "./tick-clock";
-import { PollStats } from "./stats";
+import { PollStats } from "../core/stats";
 import { type TagTable } from "./tag-table";
 
 export interface PollingMeta {

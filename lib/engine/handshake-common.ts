@@ -2,7 +2,7 @@
  * Pieces both HANDSHAKE groups share: the output message (the FIXED group's format, so flows can
  * switch between them), clock-driven waits that stop() can cut short, and step time-outs.
  */
-import { type Clock } from "./clock";
+import { type Clock } from "../core/clock";
 import { type GroupMessage } from "./fixed-group";
 import { type PayloadFormat, buildPayload } from "./output";
 import { type PollOutcome } from "./poller";

@@ -14,7 +14,7 @@
  *   trigger ends in exactly one outcome: data, a rejection, or the poll's error.
  */
 import { EventEmitter } from "node:events";
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock } from "../core/clock";
 import { type GroupMessage } from "./fixed-group";
 import { groupMessage, round2 } from "./handshake-common";
 import { type PayloadFormat } from "./output";
@@ -27,7 +27,7 @@ import {
   TriggerRefusedError,
 } from "./registry";
 import { DEFAULT_STOP_GRACE_MS } from "./scheduler";
-import { PollStats } from "./stats";
+import { PollStats } from "../core/stats";
 import { type TagTable } from "./tag-table";
 
 export type Concurrency = "coalesce" | "queue";

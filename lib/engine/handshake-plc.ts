@@ -24,7 +24,7 @@
  * since it was already delivered.
  */
 import { EventEmitter } from "node:events";
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock } from "../core/clock";
 import { type GroupMessage } from "./fixed-group";
 import { StoppedError, groupMessage, round2, sleep, withTimeout } from "./handshake-common";
 import { type PayloadFormat } from "./output";

@@ -10,7 +10,7 @@
  * setImmediate to the deadline: spinning made starts exact but took a whole core for 100 groups at
  * 100 ms that were not started together (bench/schedule.bench.ts), and a PLC round trip varies more.
  */
-import { MAX_TIMEOUT_MS, systemClock, type Clock, type TimerHandle } from "./clock.js";
+import { MAX_TIMEOUT_MS, systemClock, type Clock, type TimerHandle } from "../core/clock.js";
 
 /** Shorter intervals than this cannot be met by Node timers and a PLC round trip. */
 export const MIN_INTERVAL_MS = 10;

@@ -31,7 +31,7 @@ import {
 } from "../mc/planner";
 import { type Tag } from "../mc/tags";
 import { type WireFormat } from "../mc/wire";
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock } from "../core/clock";
 import { type PollOutcome, type RequestSender, outcomeOf } from "./poller";
 import { type TagTable } from "./tag-table";
 import { TickClock } from "./tick-clock";

@@ -4,7 +4,7 @@
  * group due at an instant has started its cycle (and asked for its reads) before the microtask that
  * plans the reads runs: the whole set of due groups is seen without waiting a gather window.
  */
-import { type Clock, type TimerHandle } from "./clock";
+import { type Clock, type TimerHandle } from "../core/clock";
 
 interface Tick {
   readonly at: number;

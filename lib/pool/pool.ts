@@ -9,7 +9,7 @@ import { type ClientOptions, McClient, type RequestInfo } from "../mc/client";
 import { type Command } from "../mc/commands";
 import { type McError, McUnavailableError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
-import { PollStats, type StatsSnapshot } from "../engine/stats";
+import { PollStats, type StatsSnapshot } from "../core/stats";
 import { PlcLoad, type PlcLoadSnapshot } from "./load";
 import { type WireFormat } from "../mc/wire";
 

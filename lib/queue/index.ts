@@ -1,16 +1,14 @@
-export { systemClock, type Clock } from "./clock";
+export { wallClock as systemClock, type Clock } from "../core/clock";
 export * from "./errors";
 export { MemoryStore } from "./memory-store";
 export {
   DEFAULT_THRESHOLDS,
   levelFor,
-  statusText,
   QueueMonitor,
   SlidingRate,
   type LevelChange,
   type QueueCounters,
   type QueueLevel,
-  type StatusColour,
   type Thresholds,
 } from "./monitor";
 export {

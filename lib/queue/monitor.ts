@@ -1,4 +1,4 @@
-import type { Clock } from "./clock";
+import type { Clock } from "../core/clock";
 
 export type QueueLevel = "ok" | "warn" | "alarm";
 
@@ -69,24 +69,6 @@ export class SlidingRate {
     const span = Math.min(this.windowMs, Math.max(this.bucketMs, now - this.started));
     return (sum * 1000) / span;
   }
-}
-
-export type StatusColour = "green" | "yellow" | "red";
-
-/** "1 234 / 10 000 (12 %)" and the colour of the level, for a Node-RED status dot. */
-export function statusText(s: { size: number; capacity: number; usage: number; level: QueueLevel }): {
-  text: string;
-  colour: StatusColour;
-} {
-  const colour: StatusColour = s.level === "alarm" ? "red" : s.level === "warn" ? "yellow" : "green";
-  return {
-    text: `${groupDigits(s.size)} / ${groupDigits(s.capacity)} (${Math.floor(s.usage)} %)`,
-    colour,
-  };
-}
-
-function groupDigits(n: number): string {
-  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
 }
 
 export interface QueueCounters {

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { systemClock, type Clock } from "./clock";
+import { wallClock, type Clock } from "../core/clock";
 import {
   QueueClosedError,
   QueueError,
@@ -210,7 +210,7 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
     this.deliver = options.deliver;
     this.store = options.store ?? new MemoryStore<T>();
     this.persistent = this.store.persistent;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? wallClock;
     this.capacity = options.capacity ?? 10_000;
     this.maxBytes = options.maxBytes;
     this.overflow = options.overflow ?? "reject";

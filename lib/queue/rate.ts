@@ -1,4 +1,4 @@
-import type { Clock } from "./clock";
+import type { Clock } from "../core/clock";
 
 /**
  * Token bucket for the `rate` delivery mode. Tokens accrue continuously, so 0.5 per second works and a

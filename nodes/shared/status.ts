@@ -3,7 +3,7 @@
  * send 100 status updates a second to every open editor.
  */
 import type { Node, NodeMessageInFlow, NodeStatus } from "node-red";
-import { type Clock, type TimerHandle, systemClock } from "../../lib/engine/clock";
+import { type Clock, type TimerHandle, systemClock } from "../../lib/core/clock";
 
 export const STATUS = {
   polling: (text: string): NodeStatus => ({ fill: "green", shape: "dot", text }),

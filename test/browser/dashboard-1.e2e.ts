@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { PlcSimulator } from "../../lib/simulator";
 import { type Runtime, engineProbe, eventually, exampleFlow, probe, startRuntime } from "../examples/runtime";
 import { type Browser, SHOTS, launchChromium, publish } from "./chromium";
+import { levelOf } from "./plc-row";
 
 const GROUPS = ["d1-fast", "d1-on-demand", "d1-slow"];
 
@@ -92,5 +93,53 @@ describe("Dashboard 1 example in chromium", function () {
     await page.waitForTimeout(3000);
     await page.screenshot({ path: path.join(SHOTS, "dashboard-1.png"), fullPage: true });
     publish("dashboard-1.png");
+  });
+
+  it("/ui: the PLC row shows the engine's live load, and turns red when the PLC cannot keep up", async () => {
+    const plcRow = page.locator("table.jsscada-d1-plcs tr[data-plc]");
+    const shown = async () => {
+      const cell = async (c: string) => (await plcRow.locator(`td.${c}`).textContent())!.trim();
+      return {
+        level: (await plcRow.getAttribute("data-level"))!,
+        requestsPerSec: Number(await cell("req")),
+        meanRequestMs: Number(await cell("mean")),
+        busy: await cell("busy"),
+        connections: (await cell("conns")).split(" · "),
+        wordsPerSec: Number(await cell("words")),
+        saved: Number((await cell("saved")).split(" ")[0]),
+        missed: Number(await cell("missed")),
+      };
+    };
+    await eventually(
+      async () => {
+        if ((await plcRow.count()) !== 1) return false;
+        const r = await shown();
+        return r.requestsPerSec > 0 && r.meanRequestMs > 0 && r.wordsPerSec > 0;
+      },
+      20000,
+      "a PLC row with requests, request time and words",
+    );
+    const quiet = await shown();
+    quiet.connections.should.have.length(1);
+    quiet.level.should.equal(levelOf(parseFloat(quiet.busy)));
+    // The figures are the engine's: its total of saved requests never falls behind the row's.
+    const engine = (await probe(rt)).plcs[0] as { load: { shared: { saved: number }; missedCycles: number } };
+    engine.load.shared.saved.should.be.aboveOrEqual(quiet.saved);
+
+    // A PLC that takes 1.5 s per request cannot answer a group polled every second: busy near 100 %
+    // over the 10 s window, the row red and flagged, cycles missed.
+    sim.setLatency(1500);
+    try {
+      await eventually(async () => (await plcRow.getAttribute("data-level")) === "alarm", 40000, "a red row");
+      const loaded = await shown();
+      loaded.busy.should.match(/^(9\d|100) % overloaded$/);
+      (await plcRow.locator("td.busy").evaluate((e) => getComputedStyle(e).color)).should.equal(
+        "rgb(198, 40, 40)",
+      );
+      await eventually(async () => (await shown()).missed > 0, 10000, "missed cycles counted");
+      await page.screenshot({ path: path.join(SHOTS, "dashboard-1-plc-busy.png"), fullPage: true });
+    } finally {
+      sim.setLatency(0);
+    }
   });
 });

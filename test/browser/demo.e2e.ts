@@ -9,8 +9,10 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { type Runtime, eventually, request, startRuntime } from "../examples/runtime";
 import { type Browser, SHOTS, launchChromium, publish } from "./chromium";
+import { FLAG_RGB, dashboard2PlcCells, dashboard2PlcFlag, levelOf, pageShowsPlcLoad } from "./plc-row";
 
 const GROUPS = ["fast-1s", "medium-5s", "plc-report", "recipe-on-demand", "slow-10s"];
+const PLC = "Demo PLC";
 
 describe("npm start demo in chromium", function () {
   this.timeout(120000);
@@ -93,6 +95,7 @@ describe("npm start demo in chromium", function () {
       "connected",
     );
     await waitForGroups();
+    await pageShowsPlcLoad(page, PLC);
     await stopAllStartOneTrigger();
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, "polling-ws.png"), fullPage: true });
@@ -141,6 +144,7 @@ describe("npm start demo in chromium", function () {
     await waitForGroups();
     (await page.getAttribute("#conn", "data-state"))!.should.equal("connected");
     await page.locator(".queue[data-name='parts-to-database']").waitFor();
+    await pageShowsPlcLoad(page, PLC);
     await stopAllStartOneTrigger();
     await page.waitForTimeout(2500);
     await page.screenshot({ path: path.join(SHOTS, "polling.png"), fullPage: true });
@@ -149,6 +153,31 @@ describe("npm start demo in chromium", function () {
   it("Dashboard 2 /dashboard/polling: groups in the table, Stop All stops them all", async () => {
     await page.goto(`${rt.url}/dashboard/polling`);
     for (const g of GROUPS) await page.getByText(g, { exact: true }).first().waitFor({ timeout: 20000 });
+    // The PLC load row: flag, PLC, state, busy, per connection, requests/s, mean ms, words/s, saved, missed.
+    const figures = async () => {
+      const c = await dashboard2PlcCells(page, PLC);
+      return {
+        cells: c,
+        busy: parseFloat(c[3] ?? ""),
+        requestsPerSec: parseFloat(c[5] ?? ""),
+        meanRequestMs: parseFloat(c[6] ?? ""),
+        wordsPerSec: parseFloat(c[7] ?? ""),
+        saved: parseFloat(c[8] ?? ""),
+      };
+    };
+    await eventually(
+      async () => {
+        const f = await figures();
+        return f.requestsPerSec > 0 && f.meanRequestMs > 0 && f.wordsPerSec > 0;
+      },
+      20000,
+      "the PLC row with requests, request time and words",
+    );
+    const first = await figures();
+    first.cells[2]!.should.equal("connected");
+    first.cells[4]!.should.match(/^\d+ %$/);
+    (await dashboard2PlcFlag(page, PLC)).should.equal(FLAG_RGB[levelOf(first.busy) as keyof typeof FLAG_RGB]);
+    await eventually(async () => (await figures()).saved > first.saved, 20000, "requests saved to rise");
     await page.getByRole("button", { name: "Stop All" }).click();
     await eventually(
       async () => (await page.getByText("running", { exact: true }).count()) === 0,

@@ -1,5 +1,5 @@
 import "should";
-import { ManualClock } from "../../lib/engine/clock";
+import { ManualClock } from "../../lib/core/clock";
 import { type GroupMessage } from "../../lib/engine/fixed-group";
 import { MessageTriggerGroup, type Rejection, type TriggerResult } from "../../lib/engine/handshake-message";
 import { PollError, type RequestSender } from "../../lib/engine/poller";

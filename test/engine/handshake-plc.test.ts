@@ -1,5 +1,5 @@
 import "should";
-import { ManualClock } from "../../lib/engine/clock";
+import { ManualClock } from "../../lib/core/clock";
 import {
   type HandshakeError,
   type HandshakeMessage,

@@ -1,5 +1,5 @@
 import should from "should";
-import { ManualClock, MAX_TIMEOUT_MS, systemClock, type Clock } from "../../lib/engine/clock.js";
+import { ManualClock, MAX_TIMEOUT_MS, systemClock, type Clock } from "../../lib/core/clock.js";
 import {
   CycleAbortedError,
   Scheduler,

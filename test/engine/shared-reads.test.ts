@@ -1,5 +1,5 @@
 import should from "should";
-import { ManualClock } from "../../lib/engine/clock";
+import { ManualClock } from "../../lib/core/clock";
 import { FixedGroup, type GroupMessage } from "../../lib/engine/fixed-group";
 import { type PollError } from "../../lib/engine/poller";
 import { SHARED_OWNER, SharedReads } from "../../lib/engine/shared-reads";

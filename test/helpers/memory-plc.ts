@@ -4,7 +4,7 @@
  * one at a time (one 3E connection), so request counts and timings are exact and never wall-clock bound.
  */
 import { type Command } from "../../lib/mc/commands";
-import { type ManualClock } from "../../lib/engine/clock";
+import { type ManualClock } from "../../lib/core/clock";
 import { type RequestSender } from "../../lib/engine/poller";
 import { McConnectionError, McEndCodeError, type McError } from "../../lib/mc/errors";
 import { LOCAL_ROUTE, type RequestFrame } from "../../lib/mc/frame";

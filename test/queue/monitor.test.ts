@@ -1,5 +1,5 @@
 import "should";
-import { Queue, levelFor, statusText, DEFAULT_THRESHOLDS, type LevelChange } from "../../lib/queue";
+import { Queue, levelFor, DEFAULT_THRESHOLDS, type LevelChange } from "../../lib/queue";
 import { FakeClock } from "./helpers";
 
 describe("queue monitoring", () => {
@@ -59,17 +59,5 @@ describe("queue monitoring", () => {
     (s.bytes === undefined).should.be.true();
     queue.clear();
     queue.status().highWater.should.equal(3);
-  });
-
-  it("formats a status text with a colour", () => {
-    statusText({ size: 1234, capacity: 10000, usage: 12.34, level: "ok" }).should.eql({
-      text: "1 234 / 10 000 (12 %)",
-      colour: "green",
-    });
-    statusText({ size: 7, capacity: 10, usage: 70, level: "warn" }).colour.should.equal("yellow");
-    statusText({ size: 1000000, capacity: 1000000, usage: 100, level: "alarm" }).should.eql({
-      text: "1 000 000 / 1 000 000 (100 %)",
-      colour: "red",
-    });
   });
 });

@@ -1,6 +1,6 @@
 import "should";
 import sinon from "sinon";
-import { ManualClock } from "../../../lib/engine/clock";
+import { ManualClock } from "../../../lib/core/clock";
 import { STATUS, ThrottledStatus, statusForError } from "../../../nodes/shared/status";
 
 describe("nodes/shared/status", () => {

@@ -4,9 +4,18 @@
  * snapshot costs a few dozen additions instead of a sort: the engine asks for 1 000 groups' status
  * every second and must answer in about a millisecond.
  */
-import type { CycleReport } from "./scheduler.js";
 
 export const DEFAULT_LATENCY_WINDOW = 1000;
+
+/** What recordCycle() needs of a cycle; the engine's CycleReport is one. */
+export interface CycleOutcome {
+  ok: boolean;
+  /** The cycle's duration, recorded as its latency. */
+  duration: number;
+  /** Grid slots missed just before the cycle. */
+  skipped: number;
+  error?: unknown;
+}
 
 export interface StatsOptions {
   /** How many recent latencies the window keeps. */
@@ -128,7 +137,7 @@ export class PollStats {
   }
 
   /** Records a scheduler cycle: its outcome, its duration as latency, and the slots it skipped. */
-  recordCycle(report: CycleReport): void {
+  recordCycle(report: CycleOutcome): void {
     this.recordOverruns(report.skipped);
     if (report.ok) this.recordSuccess(report.duration);
     else this.recordError(report.error, report.duration);

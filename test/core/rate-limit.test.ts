@@ -1,8 +1,8 @@
 import should from "should";
-import { ManualClock } from "../../lib/engine/clock.js";
-import { DEFAULT_LOG_PERIOD_MS, LogRateLimiter, withRepeatCount } from "../../lib/engine/rate-limit.js";
+import { ManualClock } from "../../lib/core/clock.js";
+import { DEFAULT_LOG_PERIOD_MS, LogRateLimiter, withRepeatCount } from "../../lib/core/rate-limit.js";
 
-describe("engine/rate-limit", function () {
+describe("core/rate-limit", function () {
   it("logs the first occurrence, then at most one per period with the repeat count", async function () {
     const clock = new ManualClock();
     const limiter = new LogRateLimiter({ clock });

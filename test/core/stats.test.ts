@@ -1,5 +1,5 @@
 import should from "should";
-import { PollStats, percentile } from "../../lib/engine/stats.js";
+import { PollStats, percentile } from "../../lib/core/stats.js";
 import type { CycleReport } from "../../lib/engine/scheduler.js";
 
 function shuffled(n: number): number[] {
@@ -8,7 +8,7 @@ function shuffled(n: number): number[] {
   return values.map((_, i) => values[(i * 37) % n]);
 }
 
-describe("engine/stats", function () {
+describe("core/stats", function () {
   it("computes nearest-rank percentiles, avg and max over known samples", function () {
     const stats = new PollStats();
     const samples = shuffled(100);

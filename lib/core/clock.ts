@@ -1,7 +1,7 @@
 /**
- * Time as a dependency. The engine reads a monotonic clock so that wall-clock jumps (NTP, DST, a user
- * setting the date) never shift or burst the polling grid, and tests drive a ManualClock instead of
- * sleeping.
+ * Time as a dependency, shared by every layer of lib/. The engine and the pool read a monotonic clock
+ * so that wall-clock jumps (NTP, DST, a user setting the date) never shift or burst the polling grid;
+ * the queue reads wall time. Tests drive a ManualClock instead of sleeping.
  */
 
 /** Opaque: only the clock that returned a handle can clear it. */
@@ -26,6 +26,16 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, Math.ceil(ms)),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * The same Clock on wall time, for the queue: enqueue times are stored on disk and compared after a
+ * restart, where a monotonic origin means nothing.
+ */
+export const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

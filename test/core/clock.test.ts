@@ -1,7 +1,7 @@
 import should from "should";
-import { ManualClock, MAX_TIMEOUT_MS, systemClock } from "../../lib/engine/clock.js";
+import { ManualClock, MAX_TIMEOUT_MS, systemClock } from "../../lib/core/clock.js";
 
-describe("engine/clock", function () {
+describe("core/clock", function () {
   describe("ManualClock", function () {
     it("fires due timers in deadline order, ties in creation order, with now() at the deadline", async function () {
       const clock = new ManualClock(100);
