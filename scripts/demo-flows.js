@@ -18,9 +18,17 @@ const path = require("node:path");
 const ROOT = path.join(__dirname, "..");
 const PAGE = fs.readFileSync(path.join(ROOT, "demo", "pages", "polling.html"), "utf8");
 
-/** A function node's body, kept in scripts/flows/functions/ so eslint and prettier check it. */
-function functionBody(name) {
-  return fs.readFileSync(path.join(__dirname, "flows", "functions", `${name}.js`), "utf8").trimEnd();
+/**
+ * A function node's body, kept in scripts/flows/functions/ so eslint and prettier check it. `values`
+ * fills in the body's placeholders (text the flow decides, such as a SQL statement).
+ */
+function functionBody(name, values = {}) {
+  let body = fs.readFileSync(path.join(__dirname, "flows", "functions", `${name}.js`), "utf8").trimEnd();
+  for (const [placeholder, value] of Object.entries(values)) {
+    if (!body.includes(placeholder)) throw new Error(`functions/${name}.js has no ${placeholder}`);
+    body = body.split(placeholder).join(value);
+  }
+  return body;
 }
 
 /** Simulator addresses the examples read (`jsscada-mc sim --generators` and `npm start` move them). */
@@ -377,16 +385,7 @@ function restApi(f, row) {
   );
   change(f, "rest-cmd-queue", "status", setTopic("status"), 1, q, [[f.id("rest-engine-queue")]]);
   engineStatus(f, "rest-engine-queue", "engine status", 0, 2, q, [[f.id("rest-queue-only")]], SECURED);
-  func(
-    f,
-    "rest-queue-only",
-    "queues only",
-    "// Error answers (401, 503 …) pass through unchanged.\n" +
-      "if (msg.statusCode === 200) msg.payload = { success: true, queues: msg.payload.queues };\nreturn msg;",
-    3,
-    q,
-    [[f.id("rest-response")]],
-  );
+  func(f, "rest-queue-only", "queues only", functionBody("queues-only"), 3, q, [[f.id("rest-response")]]);
 }
 
 /** A page served by the flow: GET path → template (the page) → http response. */
@@ -594,9 +593,7 @@ function dashboard(f, row, options = {}) {
     f,
     "dash-trigger-all",
     "one trigger per HANDSHAKE group",
-    "// PLC-driven groups take their data from the PLC's REQ: the engine refuses to trigger them.\n" +
-      "const groups = (flow.get('groups') || []).filter((g) => g.mode === 'handshake' && g.trigger !== 'plc');\n" +
-      "return [groups.map((g) => ({ topic: 'trigger', payload: { command: 'trigger', name: g.name } }))];",
+    functionBody("dashboard-2-trigger-all"),
     1,
     row + 4,
     [[f.id("dash-engine")]],
@@ -605,27 +602,7 @@ function dashboard(f, row, options = {}) {
     f,
     "dash-split",
     "to widgets",
-    "// Status (interval or Refresh) → table, gauge, warning, charts; a command's answer → notification.\n" +
-      "if (msg.topic !== 'status' || !msg.payload || !msg.payload.groups) {\n" +
-      "  const p = msg.payload || {};\n" +
-      "  // One notification shows at a time: answers that come together (Trigger HANDSHAKE groups sends\n" +
-      "  // one command per group) are shown together.\n" +
-      "  const now = Date.now();\n" +
-      "  const recent = (context.get('recent') || []).filter((r) => now - r.at < 1500);\n" +
-      "  recent.push({ at: now, text: `${msg.statusCode}: ${p.message || p.error || 'done'}` });\n" +
-      "  context.set('recent', recent);\n" +
-      "  return [null, null, null, null, null, { payload: recent.map((r) => r.text).join(' · ') }];\n}\n" +
-      "const s = msg.payload;\nflow.set('groups', s.groups);\n" +
-      "const rows = s.groups.map((g) => ({\n  group: g.name, mode: g.mode, state: g.state, polls: g.polls,\n" +
-      "  'success %': g.successRate, 'avg ms': Math.round(g.pollTime.avg * 10) / 10, 'last error': g.lastError || '',\n}));\n" +
-      "const q = s.queues[0];\nconst usage = q ? q.usage : 0; // percent\n" +
-      "const warning = !q ? 'no queue in this runtime' : usage >= 90 ? 'Queue almost full: the consumer is down or too slow' :\n" +
-      "  usage >= 70 ? 'Queue filling up: check the consumer' : `${q.size} / ${q.capacity} messages`;\n" +
-      "const now = Date.now();\n" +
-      "return [\n  { payload: rows },\n  { payload: Math.round(usage) },\n  { payload: warning },\n" +
-      "  // An array on one output sends one message per element: one chart point per group.\n" +
-      "  s.groups.map((g) => ({ topic: g.name, payload: g.successRate, timestamp: now })),\n" +
-      "  s.groups.map((g) => ({ topic: g.name, payload: g.pollTime.avg, timestamp: now })),\n  null,\n];",
+    functionBody("dashboard-2-widgets"),
     3,
     row + 2,
     [
@@ -664,16 +641,9 @@ function dashboard(f, row, options = {}) {
     row + 1,
     [[f.id("dash-toggle")]],
   );
-  func(
-    f,
-    "dash-toggle",
-    "start or stop the clicked group",
-    "const row = msg.payload || {};\n" +
-      "return { topic: row.state === 'running' ? 'stop' : 'start', payload: { command: row.state === 'running' ? 'stop' : 'start', name: row.group } };",
-    5,
-    row + 1,
-    [[f.id("dash-engine")]],
-  );
+  func(f, "dash-toggle", "start or stop the clicked group", functionBody("dashboard-2-toggle"), 5, row + 1, [
+    [f.id("dash-engine")],
+  ]);
   f.node(
     "dash-gauge",
     "ui-gauge",
@@ -1021,8 +991,7 @@ function dashboard1(f, row) {
     f,
     "d1-trigger-all",
     "one trigger per HANDSHAKE group",
-    "const groups = (flow.get('d1Groups') || []).filter((g) => g.mode === 'handshake');\n" +
-      "return [groups.map((g) => ({ topic: 'trigger', payload: { command: 'trigger', name: g.name } }))];",
+    functionBody("dashboard-1-trigger-all"),
     1,
     row + 4,
     [[f.id("d1-engine")]],
@@ -1034,26 +1003,7 @@ function dashboard1(f, row) {
     f,
     "d1-split",
     "to widgets",
-    "// Status (interval or Refresh) → table, gauge, warning, charts; a command's answer → toast.\n" +
-      "if (msg.topic !== 'status' || !msg.payload || !msg.payload.groups) {\n" +
-      "  const p = msg.payload || {};\n" +
-      "  // One toast shows at a time: answers that come together are shown together.\n" +
-      "  const now = Date.now();\n" +
-      "  const recent = (context.get('recent') || []).filter((r) => now - r.at < 1500);\n" +
-      "  recent.push({ at: now, text: `${msg.statusCode}: ${p.message || p.error || 'done'}` });\n" +
-      "  context.set('recent', recent);\n" +
-      "  return [null, null, null, null, null, { payload: recent.map((r) => r.text).join(' · ') }];\n}\n" +
-      "const s = msg.payload;\nflow.set('d1Groups', s.groups);\n" +
-      "const rows = s.groups.slice().sort((a, b) => (a.name < b.name ? -1 : 1)).map((g) => ({\n" +
-      "  group: g.name, mode: g.mode, state: g.state, polls: g.polls, successRate: g.successRate,\n" +
-      "  avgMs: Math.round(g.pollTime.avg * 10) / 10, lastError: g.lastError || '',\n}));\n" +
-      "const q = s.queues[0];\nconst usage = q ? q.usage : 0; // percent\n" +
-      "const warning = !q ? 'no queue in this runtime' : usage >= 90 ? 'Queue almost full: the consumer is down or too slow' :\n" +
-      "  usage >= 70 ? 'Queue filling up: check the consumer' : `${q.size} / ${q.capacity} messages`;\n" +
-      "return [\n  { payload: rows },\n  { payload: Math.round(usage) },\n  { payload: warning },\n" +
-      "  // An array on one output sends one message per element: one chart point per group.\n" +
-      "  s.groups.map((g) => ({ topic: g.name, payload: g.successRate })),\n" +
-      "  s.groups.map((g) => ({ topic: g.name, payload: g.pollTime.avg })),\n  null,\n];",
+    functionBody("dashboard-1-widgets"),
     2,
     row + 2,
     [
@@ -1314,9 +1264,7 @@ function sqliteWrite(f, key, queueId, col, row) {
     f,
     key,
     "record → SQL parameters",
-    "msg.params = {\n  $seq: msg.handshake && msg.handshake.sequence !== undefined ? msg.handshake.sequence : null,\n" +
-      "  $reqAt: msg.handshake ? msg.handshake.reqAt : Date.now(),\n  $data: JSON.stringify(msg.payload),\n};\n" +
-      `msg.topic = ${JSON.stringify(PARTS_TABLE)};\nreturn msg;`,
+    functionBody("record-to-sql", { '"__PARTS_TABLE__"': JSON.stringify(PARTS_TABLE) }),
     col,
     row,
     [[f.id(`${key}-table`)]],
@@ -1343,19 +1291,9 @@ function retryAsNack(f, key, catchName, what, scope, queueId, col, row) {
   f.node(`${key}-failed`, "catch", { name: catchName, scope, uncaught: false }, col, row, [
     [f.id(`${key}-report`)],
   ]);
-  func(
-    f,
-    `${key}-report`,
-    "say why",
-    "// A caught error is not logged by Node-RED: say it here, once per attempt (one every 2 s at most).\n" +
-      "const why = String((msg.error && msg.error.message) || 'unknown error').replace(/^Error: /, '');\n" +
-      "node.status({ fill: 'red', shape: 'dot', text: why });\n" +
-      `node.warn(\`${what} failed (\${why}): it stays in the queue and is retried in 2 s\`);\n` +
-      "return msg;",
-    col + 1,
-    row,
-    [[f.id(`${key}-retry`)]],
-  );
+  func(f, `${key}-report`, "say why", functionBody("say-why", { __WHAT__: what }), col + 1, row, [
+    [f.id(`${key}-retry`)],
+  ]);
   f.node(
     `${key}-retry`,
     "delay",
@@ -1396,16 +1334,7 @@ function lastParts(f, key, col, row, wires) {
   sqlite(f, `${key}-select`, "select last 10", db, "fixed", PARTS_LAST, col + 2, row, [
     [f.id(`${key}-rows`)],
   ]);
-  func(
-    f,
-    `${key}-rows`,
-    "rows for display",
-    "msg.payload = msg.payload.map((r) => ({\n  seq: r.seq, ...JSON.parse(r.data), stored: r.stored_at,\n" +
-      "  deliveries: r.deliveries, duplicate: r.duplicate ? 'yes' : '',\n}));\nreturn msg;",
-    col + 3,
-    row,
-    wires,
-  );
+  func(f, `${key}-rows`, "rows for display", functionBody("rows-for-display"), col + 3, row, wires);
 }
 
 /**
@@ -1442,16 +1371,7 @@ function handshakeToDatabase(f, plcId, group, hs, queueName, row, extra = {}) {
   debug(f, "queue-events", "queue events", 2, row + 1, false);
   sqliteWrite(f, "db", f.id("queue"), 2, row);
   complete(f, "queued", "record on disk", [f.id("queue")], 0, row + 3, [[f.id("only-puts")]]);
-  func(
-    f,
-    "only-puts",
-    "records, not acks",
-    "// The queue also completes the acknowledgements it receives (they carry msg.queue): only a\n" +
-      "// record that was just put, safe on disk, acknowledges the PLC.\nreturn msg.queue ? null : msg;",
-    1,
-    row + 3,
-    [[f.id("hs")]],
-  );
+  func(f, "only-puts", "records, not acks", functionBody("only-puts"), 1, row + 3, [[f.id("hs")]]);
 }
 
 // ---- the examples ----------------------------------------------------------------------------
@@ -1621,20 +1541,7 @@ function historianExample() {
     2,
     [[f.id("points")], []],
   );
-  func(
-    f,
-    "points",
-    "to points",
-    "// One point per tag, stamped with the cycle's scheduled time: a repeated write overwrites it.\n" +
-      "const time = msg.polling.scheduledAt;\nconst group = msg.polling.group;\n" +
-      "msg.payload = Object.entries(msg.payload)\n" +
-      "  .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')\n" +
-      "  .map(([tag, v]) => ({ measurement: 'plc', tags: { group, tag }, fields: { value: Number(v) }, timestamp: time }));\n" +
-      "return msg;",
-    1,
-    1,
-    [[f.id("queue")]],
-  );
+  func(f, "points", "to points", functionBody("to-points"), 1, 1, [[f.id("queue")]]);
   queue(
     f,
     "queue",
@@ -1651,7 +1558,7 @@ function historianExample() {
     1,
     [[f.id("flatten")], []],
   );
-  func(f, "flatten", "flatten", "msg.payload = msg.payload.flat();\nreturn msg;", 3, 1, [[f.id("write")]]);
+  func(f, "flatten", "flatten", functionBody("flatten"), 3, 1, [[f.id("write")]]);
   f.node(
     "write",
     "influxdb batch",
@@ -1757,16 +1664,7 @@ function handshakeQueueExample() {
     7,
     [[f.id("part-data")]],
   );
-  func(
-    f,
-    "part-data",
-    "part record",
-    "const seq = ((flow.get('seq') || 0) % 65535) + 1;\nflow.set('seq', seq);\n" +
-      "msg.payload = { seq, partNo: 1000 + seq, weight: 480 + Math.round(Math.random() * 40) };\nreturn msg;",
-    1,
-    7,
-    [[f.id("write-data")]],
-  );
+  func(f, "part-data", "part record", functionBody("part-record"), 1, 7, [[f.id("write-data")]]);
   f.node(
     "write-data",
     "jsscada-write",
@@ -1817,15 +1715,7 @@ function handshakeQueueExample() {
     9,
     [[f.id("clear-req")], []],
   );
-  func(
-    f,
-    "clear-req",
-    "ACK set → clear REQ",
-    "// The PLC drops REQ once it saw ACK (OK or NG).\nif (msg.payload.ack !== 0 && msg.payload.req) return { payload: false };\nreturn null;",
-    3,
-    9,
-    [[f.id("write-req")]],
-  );
+  func(f, "clear-req", "ACK set → clear REQ", functionBody("clear-req"), 3, 9, [[f.id("write-req")]]);
   return f;
 }
 
@@ -1848,17 +1738,7 @@ function mqttExample() {
   comment(f, "note", "poll → disk queue → MQTT QoS 1, acknowledged by a Complete node", EX7_INFO, 0, 0);
   const p = plc(f, "Simulator 127.0.0.1:5000");
   fixedGroup(f, "poll", p, "mqtt-source", TAGS.fast, 1, "s", 0, 1, [[f.id("seq")], []]);
-  func(
-    f,
-    "seq",
-    "add sequence number",
-    "// Kept in the flow context: a restart starts again at 1 (use a persistent context store to\n// continue the numbering across restarts).\n" +
-      "const seq = (flow.get('seq') || 0) + 1;\nflow.set('seq', seq);\n" +
-      "msg.payload = { seq, at: msg.polling ? msg.polling.startedAt : Date.now(), values: msg.payload };\nreturn msg;",
-    1,
-    1,
-    [[f.id("queue")]],
-  );
+  func(f, "seq", "add sequence number", functionBody("add-sequence"), 1, 1, [[f.id("queue")]]);
   queue(
     f,
     "queue",
