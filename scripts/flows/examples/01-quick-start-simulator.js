@@ -1,4 +1,6 @@
-/** examples/01-quick-start-simulator.json: The quick start: one FIXED group on the simulator, commands from inject nodes. */
+/**
+ * examples/01-quick-start-simulator.json: the quick start: one FIXED group on the simulator, commands from inject nodes.
+ */
 "use strict";
 const { comment, debug, fixedGroup, inject, plc, Flow } = require("../builder");
 const { TAGS } = require("../demo-plc");

@@ -1,4 +1,6 @@
-/** examples/02-rest-api.json: The REST API on core nodes, around the sample groups. */
+/**
+ * examples/02-rest-api.json: the REST API on core nodes, around the sample groups.
+ */
 "use strict";
 const { Flow, plc } = require("../builder");
 const { sampleGroups } = require("../demo-plc");

@@ -1,4 +1,6 @@
-/** examples/03-websocket-status-page.json: The WebSocket status broadcast and the live page. */
+/**
+ * examples/03-websocket-status-page.json: the WebSocket status broadcast and the live page.
+ */
 "use strict";
 const { Flow, comment, plc } = require("../builder");
 const { sampleGroups } = require("../demo-plc");

@@ -1,4 +1,6 @@
-/** examples/04-http-polling-page.json: The management page refreshed from the REST API. */
+/**
+ * examples/04-http-polling-page.json: the management page refreshed from the REST API.
+ */
 "use strict";
 const { Flow, comment, plc } = require("../builder");
 const { sampleGroups } = require("../demo-plc");

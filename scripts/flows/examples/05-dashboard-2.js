@@ -1,4 +1,6 @@
-/** examples/05-dashboard-2.json: The Dashboard 2 operator view. */
+/**
+ * examples/05-dashboard-2.json: the Dashboard 2 operator view.
+ */
 "use strict";
 const { Flow, plc } = require("../builder");
 const { DASHBOARD_INFO, dashboard } = require("../dashboard-2");

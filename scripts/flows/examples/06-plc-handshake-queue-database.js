@@ -1,4 +1,6 @@
-/** examples/06-plc-handshake-queue-database.json: PLC REQ/ACK handshake → disk queue → SQLite, with a PLC stand-in tab. */
+/**
+ * examples/06-plc-handshake-queue-database.json: pLC REQ/ACK handshake → disk queue → SQLite, with a PLC stand-in tab.
+ */
 "use strict";
 const { Flow, change, comment, debug, fixedGroup, func, functionBody, inject, plc } = require("../builder");
 const { handshakeToDatabase, lastParts } = require("../database");

@@ -1,4 +1,6 @@
-/** examples/07-store-and-forward-mqtt.json: Store-and-forward: poll → disk queue → MQTT QoS 1. */
+/**
+ * examples/07-store-and-forward-mqtt.json: store-and-forward: poll → disk queue → MQTT QoS 1.
+ */
 "use strict";
 const { Flow, comment, complete, debug, fixedGroup, func, functionBody, plc, queue } = require("../builder");
 const { TAGS } = require("../demo-plc");

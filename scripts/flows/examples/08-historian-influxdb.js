@@ -1,4 +1,6 @@
-/** examples/08-historian-influxdb.json: A historian: FIXED groups → batching disk queue → InfluxDB 1.x. */
+/**
+ * examples/08-historian-influxdb.json: a historian: FIXED groups → batching disk queue → InfluxDB 1.x.
+ */
 "use strict";
 const { Flow, comment, complete, fixedGroup, func, functionBody, plc, queue } = require("../builder");
 const { retryAsNack } = require("../database");

@@ -1,4 +1,6 @@
-/** examples/09-dashboard-1.json: The Dashboard 1 operator view. */
+/**
+ * examples/09-dashboard-1.json: the Dashboard 1 operator view.
+ */
 "use strict";
 const { Flow, plc } = require("../builder");
 const { DASHBOARD1_INFO, dashboard1 } = require("../dashboard-1");
