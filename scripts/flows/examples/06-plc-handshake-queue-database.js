@@ -1,5 +1,5 @@
 /**
- * examples/06-plc-handshake-queue-database.json: pLC REQ/ACK handshake → disk queue → SQLite, with a PLC stand-in tab.
+ * examples/06-plc-handshake-queue-database.json: PLC REQ/ACK handshake → disk queue → SQLite, with a PLC stand-in tab.
  */
 "use strict";
 const { Flow, change, comment, debug, fixedGroup, func, functionBody, inject, plc } = require("../builder");
