@@ -22,14 +22,26 @@
  * A sequence word read with the data detects lost (gap) and repeated transactions. A repeated one
  * (the PLC retried after we failed to acknowledge) is acknowledged OK without sending the data again,
  * since it was already delivered.
+ *
+ * Options and their checks (handshake-options.ts), the error type (handshake-error.ts) and the
+ * sequence tracking (handshake-sequence.ts) live apart. What stays here (~700 lines) is one state
+ * machine: the watch loop and the transaction steps share the REQ edge, the ACK-dirty flag, the
+ * downstream wait and the counters, and splitting them would only pass that state around.
  */
 import { EventEmitter } from "node:events";
-import { type Clock, systemClock } from "../core/clock";
+import { type Clock } from "../core/clock";
 import { type GroupMessage } from "./fixed-group";
 import { StoppedError, groupMessage, round2, sleep, withTimeout } from "./handshake-common";
+import { HandshakeError, type HandshakeStep } from "./handshake-error";
+import {
+  type PlcHandshakeOptions,
+  type ResolvedHandshakeOptions,
+  resolveHandshakeOptions,
+} from "./handshake-options";
+import { type SequenceCheck, SequenceTracker } from "./handshake-sequence";
 import { type PayloadFormat } from "./output";
-import { PollError, type PollOutcome, type RequestSender, pollOnce } from "./poller";
-import { type ReadCoalescer, alignedDelay } from "./read-coalescer";
+import { PollError, type PollOutcome, pollOnce } from "./poller";
+import { alignedDelay } from "./read-coalescer";
 import {
   type GroupState,
   type GroupStatus,
@@ -39,54 +51,19 @@ import {
 } from "./registry";
 import { type TagTable } from "./tag-table";
 import { writeItems } from "./writer";
-import { integerRange } from "../mc/values";
 import { planReads, type WriteItem } from "../mc/planner";
 import { type Tag } from "../mc/tags";
-import { type WireFormat } from "../mc/wire";
 
-export const MIN_WATCH_MS = 10;
-export const DEFAULT_WATCH_MS = 100;
+export { HandshakeError, type HandshakeStep } from "./handshake-error";
+export {
+  DEFAULT_WATCH_MS,
+  MIN_WATCH_MS,
+  type PlcHandshakeOptions,
+  type ResolvedHandshakeOptions,
+} from "./handshake-options";
+export { type SequenceEvent } from "./handshake-sequence";
 
-export type HandshakeStep = "watch" | "read" | "downstream" | "ack" | "req-clear" | "ack-clear";
 export type Verdict = "ok" | "ng";
-
-export interface PlcHandshakeOptions {
-  readonly name: string;
-  readonly plc: RequestSender;
-  readonly format: WireFormat;
-  readonly table: TagTable;
-  readonly payloadFormat?: PayloadFormat;
-  /** REQ: a bit (bit device or word bit) or an integer word; high = true / ≠ 0. */
-  readonly req: Tag;
-  /** ACK: a bit device point (set on OK, and on NG when `result` exists) or an integer word (OK/NG code). */
-  readonly ack: Tag;
-  /** Optional result word for a bit ACK: OK/NG code written before the ACK bit. */
-  readonly result?: Tag;
-  /** Optional sequence/counter word read with the data. */
-  readonly sequence?: Tag;
-  /** Default 1. */
-  readonly okValue?: number;
-  /** Default 2. */
-  readonly ngValue?: number;
-  /** Default 100, minimum 10. */
-  readonly watchMs?: number;
-  /** Bound on the data read and each ACK write (default 5000). */
-  readonly stepTimeoutMs?: number;
-  /** How long the PLC may take to clear REQ after ACK (default 10 000). */
-  readonly reqClearTimeoutMs?: number;
-  readonly ackAfterDownstream?: boolean;
-  /** With ackAfterDownstream: how long to wait for accept()/reject() before NG (default 10 000). */
-  readonly downstreamTimeoutMs?: number;
-  /** REQ already high when the group starts or reconnects: "ignore" until it falls (default) or "handle". */
-  readonly reqHighAtStart?: "ignore" | "handle";
-  /**
-   * Shared by the groups of one PLC: REQ watches then tick on a common grid and go out in one request.
-   * Without it each group reads its REQ alone, on its own schedule.
-   */
-  readonly watchReader?: ReadCoalescer;
-  readonly clock?: Clock;
-  readonly wallClock?: () => number;
-}
 
 export interface HandshakeInfo {
   readonly transactionId: string;
@@ -106,31 +83,6 @@ export interface HandshakeMessage extends GroupMessage {
   readonly handshake: HandshakeInfo | null;
 }
 
-export class HandshakeError extends Error {
-  readonly code: string;
-  constructor(
-    message: string,
-    readonly step: HandshakeStep,
-    code: string,
-    readonly transactionId?: string,
-    override readonly cause?: unknown,
-    /** What was read, when the read itself worked (a partial read). */
-    readonly payload?: unknown,
-  ) {
-    super(message);
-    this.name = "HandshakeError";
-    this.code = code;
-  }
-}
-
-export interface SequenceEvent {
-  readonly kind: "lost" | "repeated";
-  readonly transactionId: string;
-  readonly previous: number;
-  readonly sequence: number;
-  readonly lost?: number;
-}
-
 export interface TransactionReport {
   readonly transactionId: string;
   readonly verdict: Verdict;
@@ -141,6 +93,20 @@ export interface TransactionReport {
   readonly durationMs: number;
   readonly sequence?: number;
   readonly delivered: boolean;
+}
+
+/** One transaction, REQ seen high to ACK cleared: what its steps learnt, for its report. */
+interface Transaction {
+  readonly id: string;
+  /** clock.now() and wall time when REQ was seen high. */
+  readonly t0: number;
+  readonly reqAt: number;
+  verdict: Verdict;
+  /** The data went downstream (a repeated transaction's is not sent again). */
+  delivered: boolean;
+  /** The OK/NG result reached the PLC. */
+  acknowledged: boolean;
+  sequence?: number;
 }
 
 const SEQUENCE_NAME = "\u0000sequence";
@@ -158,10 +124,6 @@ function codeOf(err: unknown): string {
   return typeof code === "string" ? code : "MC_UNKNOWN";
 }
 
-function isInteger(tag: Tag): boolean {
-  return ["int16", "uint16", "int32", "uint32"].includes(tag.type) && !tag.isArray;
-}
-
 /**
  * Events: "data" (HandshakeMessage), "handshake-error" (HandshakeError), "sequence" (SequenceEvent),
  * "transaction" (TransactionReport), "phase" (string: what the group waits for), "state" (GroupState).
@@ -170,15 +132,9 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   readonly name: string;
   readonly mode = "handshake" as const;
   readonly watchMs: number;
-  private readonly o: Required<
-    Omit<
-      PlcHandshakeOptions,
-      "result" | "sequence" | "clock" | "wallClock" | "payloadFormat" | "table" | "watchReader"
-    >
-  > &
-    Pick<PlcHandshakeOptions, "watchReader">;
+  private readonly o: ResolvedHandshakeOptions;
   private readonly result?: Tag;
-  private readonly sequenceTag?: Tag;
+  private readonly sequence: SequenceTracker;
   private readonly clock: Clock;
   private readonly wallClock: () => number;
   private readonly payloadFormat: PayloadFormat;
@@ -193,7 +149,6 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   /** ACK (or the result word) may be set in the PLC: clear it once REQ is low. */
   private ackDirty = false;
   private downstream?: DownstreamWait;
-  private lastSequence?: number;
   private txCount = 0;
   private manualCycles = 0;
   private readonly runId = Date.now().toString(36);
@@ -212,7 +167,6 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     downstreamRejected: 0,
   };
   private readonly timeouts = { read: 0, downstream: 0, ack: 0, reqClear: 0, ackClear: 0 };
-  private readonly sequenceStats = { lost: 0, repeated: 0, last: null as number | null };
   private duration = { last: 0, sum: 0, max: 0, count: 0 };
   private lastError?: { message: string; at: number };
   private lastSuccessAt?: number;
@@ -221,29 +175,13 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   constructor(options: PlcHandshakeOptions) {
     super();
     this.name = options.name;
-    this.watchMs = options.watchMs ?? DEFAULT_WATCH_MS;
-    this.o = {
-      name: options.name,
-      plc: options.plc,
-      format: options.format,
-      req: options.req,
-      ack: options.ack,
-      okValue: options.okValue ?? 1,
-      ngValue: options.ngValue ?? 2,
-      watchMs: this.watchMs,
-      stepTimeoutMs: options.stepTimeoutMs ?? 5000,
-      reqClearTimeoutMs: options.reqClearTimeoutMs ?? 10_000,
-      ackAfterDownstream: options.ackAfterDownstream ?? false,
-      downstreamTimeoutMs: options.downstreamTimeoutMs ?? 10_000,
-      reqHighAtStart: options.reqHighAtStart ?? "ignore",
-      watchReader: options.watchReader,
-    };
-    this.result = options.result;
-    this.sequenceTag = options.sequence;
-    this.clock = options.clock ?? systemClock;
-    this.wallClock = options.wallClock ?? Date.now;
-    this.payloadFormat = options.payloadFormat ?? "object";
-    this.validate();
+    this.o = resolveHandshakeOptions(options);
+    this.watchMs = this.o.watchMs;
+    this.result = this.o.result;
+    this.sequence = new SequenceTracker(this.o.sequence?.words ?? 1);
+    this.clock = this.o.clock;
+    this.wallClock = this.o.wallClock;
+    this.payloadFormat = this.o.payloadFormat;
     this.reqTable = {
       names: [REQ_TABLE_NAME],
       tags: [options.req],
@@ -251,64 +189,6 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       deadbands: {},
     };
     this.setTable(options.table);
-  }
-
-  private validate(): void {
-    const { req, ack, okValue, ngValue } = this.o;
-    const problems: string[] = [];
-    if (!Number.isFinite(this.watchMs) || this.watchMs < MIN_WATCH_MS)
-      problems.push(`watch interval must be at least ${MIN_WATCH_MS} ms`);
-    if (req.isArray || !(req.type === "bool" || isInteger(req)))
-      problems.push(`REQ ${req.address} must be a bit or an integer word`);
-    if (ack.bit !== undefined) {
-      problems.push(
-        `ACK ${ack.address} is a bit of a word, which MC protocol cannot write atomically: use a bit device (M, B, Y …) or a word`,
-      );
-    } else if (ack.isArray || !(ack.type === "bool" || isInteger(ack)))
-      problems.push(`ACK ${ack.address} must be a bit or an integer word`);
-    if (this.result && (this.result.bit !== undefined || !isInteger(this.result)))
-      problems.push(`result ${this.result.address} must be an integer word`);
-    if (this.sequenceTag && !isInteger(this.sequenceTag))
-      problems.push(`sequence ${this.sequenceTag.address} must be an integer word`);
-    for (const [label, v] of [
-      ["OK", okValue],
-      ["NG", ngValue],
-    ] as const) {
-      if (!Number.isInteger(v)) problems.push(`${label} value must be an integer`);
-    }
-    if (okValue === ngValue && (ack.type !== "bool" || this.result))
-      problems.push("OK and NG values must differ");
-    if (ack.type !== "bool" && okValue === 0)
-      problems.push("OK value must not be 0 (0 is the cleared ACK word)");
-    // The word that receives the OK/NG code must hold it, or every ACK write would fail at runtime.
-    const codeWord =
-      ack.type !== "bool"
-        ? { label: "ACK", tag: ack }
-        : this.result
-          ? { label: "result", tag: this.result }
-          : undefined;
-    const range = codeWord && integerRange(codeWord.tag.type);
-    if (codeWord && range) {
-      for (const [label, v] of [
-        ["OK", okValue],
-        ["NG", ngValue],
-      ] as const) {
-        if (Number.isInteger(v) && (BigInt(v) < range[0] || BigInt(v) > range[1])) {
-          problems.push(
-            `${label} value ${v} does not fit the ${codeWord.label} word ${codeWord.tag.address} (${codeWord.tag.type}: ${range[0]}..${range[1]})`,
-          );
-        }
-      }
-    }
-    for (const [label, v] of [
-      ["step time-out", this.o.stepTimeoutMs],
-      ["REQ clear time-out", this.o.reqClearTimeoutMs],
-      ["downstream time-out", this.o.downstreamTimeoutMs],
-    ] as const) {
-      if (!(v > 0)) problems.push(`${label} must be > 0 ms`);
-    }
-    if (problems.length > 0)
-      throw new HandshakeError(`group ${this.name}: ${problems.join("; ")}`, "watch", "HANDSHAKE_CONFIG");
   }
 
   get running(): boolean {
@@ -323,11 +203,12 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
   setTable(table: TagTable): void {
     if (table.names.includes(SEQUENCE_NAME)) throw new Error("reserved tag name");
     this.table = table;
-    this.dataTable = this.sequenceTag
+    const sequence = this.o.sequence;
+    this.dataTable = sequence
       ? {
           names: [...table.names, SEQUENCE_NAME],
-          tags: [...table.tags, this.sequenceTag],
-          plan: planReads([...table.tags, this.sequenceTag], this.o.format),
+          tags: [...table.tags, sequence],
+          plan: planReads([...table.tags, sequence], this.o.format),
           deadbands: table.deadbands,
         }
       : table;
@@ -447,7 +328,7 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       awaiting: this.downstream?.id ?? null,
       ...c,
       timeouts: { ...this.timeouts },
-      sequence: { ...this.sequenceStats },
+      sequence: { ...this.sequence.stats },
       lastDurationMs: round2(d.last),
     };
   }
@@ -506,141 +387,161 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     this.edge = "high";
   }
 
+  /** Steps 3 to 6 for a REQ that rose: read and deliver, ACK, wait for REQ to fall, clear ACK. */
   private async transaction(signal: AbortSignal): Promise<void> {
+    const tx = this.beginTransaction();
+    await this.readAndDeliver(tx, signal);
+    if (!(await this.acknowledge(tx, signal))) return this.finishTransaction(tx, false);
+    if (!(await this.waitForReqClear(tx, signal))) return this.finishTransaction(tx, false);
+    this.edge = "low";
+    const cleared = await this.clearAck(signal, tx.id);
+    this.finishTransaction(tx, cleared);
+    if (cleared) this.setPhase("waiting for REQ");
+  }
+
+  private beginTransaction(): Transaction {
     const id = `${this.runId}-${++this.txCount}`;
-    const t0 = this.clock.now();
-    const reqAt = this.wallClock();
+    const tx: Transaction = {
+      id,
+      t0: this.clock.now(),
+      reqAt: this.wallClock(),
+      verdict: "ok",
+      delivered: false,
+      acknowledged: false,
+    };
     this.counters.transactions++;
     // Until REQ is seen low again, a high REQ is this transaction's, never a new one.
     this.edge = "high";
     this.setPhase(`transaction ${id}: reading`);
+    return tx;
+  }
 
-    let verdict: Verdict = "ok";
-    let delivered = false;
-    let sequence: number | undefined;
+  /** 3. Reads the data and sends it on; any failure, a partial read or a downstream NG makes the verdict NG. */
+  private async readAndDeliver(tx: Transaction, signal: AbortSignal): Promise<void> {
     try {
-      const outcome = await this.step(pollOnce(this.dataTable, this.o.plc, this.name), "read", signal, id);
-      const startedAt = reqAt;
-      const seqReading = outcome.readings.find((r) => r.name === SEQUENCE_NAME);
-      const readings = outcome.readings.filter((r) => r.name !== SEQUENCE_NAME);
-      const data: PollOutcome = {
-        ...outcome,
-        readings,
-        tagErrors: outcome.tagErrors.filter((e) => e.tag !== SEQUENCE_NAME),
-      };
-      if (outcome.tagErrors.length > 0) {
-        const which = outcome.tagErrors
-          .map((e) => `${e.tag === SEQUENCE_NAME ? "sequence" : e.tag}: ${e.error.message}`)
-          .join("; ");
-        throw new HandshakeError(
-          `group ${this.name}, transaction ${id}: ${outcome.tagErrors.length} tag(s) could not be read (${which}); NG written`,
-          "read",
-          outcome.tagErrors[0]!.error.code,
-          id,
-          outcome.tagErrors[0]!.error,
-          groupMessage(this.messageParts(data, startedAt, this.clock.now() - t0)).payload,
-        );
-      }
-      sequence = seqReading === undefined ? undefined : Number(seqReading.value);
-      const check = this.checkSequence(id, sequence);
-      if (check.kind === "repeated") {
-        // Already delivered: the PLC retried after our ACK got lost. Acknowledge, do not resend.
-        verdict = "ok";
-      } else {
-        const awaitingAck = this.o.ackAfterDownstream;
-        const message: HandshakeMessage = {
-          ...groupMessage(this.messageParts(data, startedAt, this.clock.now() - t0)),
-          handshake: {
-            transactionId: id,
-            group: this.name,
-            ...(sequence !== undefined
-              ? { sequence, sequenceCheck: check.kind, ...(check.lost ? { lost: check.lost } : {}) }
-              : {}),
-            reqAt,
-            awaitingAck,
-          },
-        };
-        let wait: Promise<{ verdict: Verdict; reason?: string }> | undefined;
-        if (awaitingAck) {
-          // Registered before emitting, so a synchronous accept() from a listener is not missed.
-          wait = new Promise((resolve) => (this.downstream = { id, resolve }));
-          this.setPhase(`transaction ${id}: waiting for downstream acceptance`);
-        }
-        this.emit("data", message);
-        delivered = true;
-        this.counters.delivered++;
-        if (sequence !== undefined) this.lastSequence = sequence;
-        if (wait) {
-          const answer = await this.step(wait, "downstream", signal, id).finally(
-            () => (this.downstream = undefined),
-          );
-          if (answer.verdict === "ng") {
-            this.counters.downstreamRejected++;
-            throw new HandshakeError(
-              `group ${this.name}, transaction ${id}: ${answer.reason ?? "rejected downstream"}; NG written`,
-              "downstream",
-              "HANDSHAKE_REJECTED",
-              id,
-            );
-          }
-        }
-      }
+      const data = await this.readData(tx, signal);
+      const check = this.checkSequence(tx);
+      // A repeat was already delivered: the PLC retried after our ACK got lost. Acknowledge, do not resend.
+      if (check.kind !== "repeated")
+        await this.deliver(tx, data, { kind: check.kind, lost: check.lost }, signal);
     } catch (err) {
       if (err instanceof StoppedError) throw err;
-      verdict = "ng";
+      tx.verdict = "ng";
       const error =
         err instanceof HandshakeError
           ? err
-          : this.stepError(err, "read", id, "reading the data failed; NG written");
+          : this.stepError(err, "read", tx.id, "reading the data failed; NG written");
       if (error.step === "read") this.counters.readFailures++;
       this.fail(error);
     }
+  }
 
-    let acknowledged = false;
-    // ok/ng count results the PLC received: a verdict whose ACK write failed is neither.
-    const report = (completed: boolean): void => {
-      const durationMs = this.clock.now() - t0;
-      if (acknowledged && verdict === "ok") this.counters.ok++;
-      else if (acknowledged) this.counters.ng++;
-      if (completed) {
-        this.counters.completed++;
-        this.duration = {
-          last: durationMs,
-          sum: this.duration.sum + durationMs,
-          max: Math.max(this.duration.max, durationMs),
-          count: this.duration.count + 1,
-        };
-        if (verdict === "ok") this.lastSuccessAt = this.wallClock();
-      } else this.counters.failed++;
-      this.emit("transaction", {
-        transactionId: id,
-        verdict,
-        completed,
-        acknowledged,
-        durationMs,
-        sequence,
-        delivered,
-      } satisfies TransactionReport);
+  /** The tag table with the sequence word; a tag that could not be read fails the read (NG). */
+  private async readData(tx: Transaction, signal: AbortSignal): Promise<PollOutcome> {
+    const outcome = await this.step(pollOnce(this.dataTable, this.o.plc, this.name), "read", signal, tx.id);
+    const seqReading = outcome.readings.find((r) => r.name === SEQUENCE_NAME);
+    const data: PollOutcome = {
+      ...outcome,
+      readings: outcome.readings.filter((r) => r.name !== SEQUENCE_NAME),
+      tagErrors: outcome.tagErrors.filter((e) => e.tag !== SEQUENCE_NAME),
     };
+    if (outcome.tagErrors.length > 0) {
+      const which = outcome.tagErrors
+        .map((e) => `${e.tag === SEQUENCE_NAME ? "sequence" : e.tag}: ${e.error.message}`)
+        .join("; ");
+      throw new HandshakeError(
+        `group ${this.name}, transaction ${tx.id}: ${outcome.tagErrors.length} tag(s) could not be read (${which}); NG written`,
+        "read",
+        outcome.tagErrors[0]!.error.code,
+        tx.id,
+        outcome.tagErrors[0]!.error,
+        groupMessage(this.messageParts(data, tx.reqAt, this.clock.now() - tx.t0)).payload,
+      );
+    }
+    tx.sequence = seqReading === undefined ? undefined : Number(seqReading.value);
+    return data;
+  }
 
-    // 4. ACK
-    this.setPhase(`transaction ${id}: writing ${verdict.toUpperCase()}`);
+  private checkSequence(tx: Transaction): SequenceCheck {
+    const check = this.sequence.check(tx.id, tx.sequence);
+    if (check.event) this.emit("sequence", check.event);
+    return check;
+  }
+
+  /** Emits the data; with ackAfterDownstream, waits for accept() (OK) or reject() (NG). */
+  private async deliver(
+    tx: Transaction,
+    data: PollOutcome,
+    check: { kind: "ok" | "lost" | "first"; lost?: number },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { id, sequence } = tx;
+    const awaitingAck = this.o.ackAfterDownstream;
+    const message: HandshakeMessage = {
+      ...groupMessage(this.messageParts(data, tx.reqAt, this.clock.now() - tx.t0)),
+      handshake: {
+        transactionId: id,
+        group: this.name,
+        ...(sequence !== undefined
+          ? {
+              sequence,
+              sequenceCheck: check.kind,
+              ...(check.lost ? { lost: check.lost } : {}),
+            }
+          : {}),
+        reqAt: tx.reqAt,
+        awaitingAck,
+      },
+    };
+    let wait: Promise<{ verdict: Verdict; reason?: string }> | undefined;
+    if (awaitingAck) {
+      // Registered before emitting, so a synchronous accept() from a listener is not missed.
+      wait = new Promise((resolve) => (this.downstream = { id, resolve }));
+      this.setPhase(`transaction ${id}: waiting for downstream acceptance`);
+    }
+    this.emit("data", message);
+    tx.delivered = true;
+    this.counters.delivered++;
+    if (sequence !== undefined) this.sequence.delivered(sequence);
+    if (!wait) return;
+    const answer = await this.step(wait, "downstream", signal, id).finally(
+      () => (this.downstream = undefined),
+    );
+    if (answer.verdict === "ng") {
+      this.counters.downstreamRejected++;
+      throw new HandshakeError(
+        `group ${this.name}, transaction ${id}: ${answer.reason ?? "rejected downstream"}; NG written`,
+        "downstream",
+        "HANDSHAKE_REJECTED",
+        id,
+      );
+    }
+  }
+
+  /** 4. Writes the verdict to ACK (and the result word). False when the write failed. */
+  private async acknowledge(tx: Transaction, signal: AbortSignal): Promise<boolean> {
+    const verdict = tx.verdict;
+    this.setPhase(`transaction ${tx.id}: writing ${verdict.toUpperCase()}`);
     try {
       this.ackDirty = true;
-      await this.step(this.writeResult(verdict), "ack", signal, id);
+      await this.step(this.writeResult(verdict), "ack", signal, tx.id);
     } catch (err) {
       if (err instanceof StoppedError) throw err;
       this.counters.ackWriteFailures++;
       this.fail(
-        this.stepError(err, "ack", id, `writing ${verdict.toUpperCase()} to ${this.o.ack.address} failed`),
+        this.stepError(err, "ack", tx.id, `writing ${verdict.toUpperCase()} to ${this.o.ack.address} failed`),
       );
       // The PLC may or may not have seen ACK; the edge stays "high", so we wait for REQ to fall and clear
       // ACK then, which is right either way.
-      return report(false);
+      return false;
     }
-    acknowledged = true;
+    tx.acknowledged = true;
+    return true;
+  }
 
-    // 5. REQ clear
+  /** 5. Watches REQ until the PLC clears it, within reqClearTimeoutMs. False on a failure or time-out. */
+  private async waitForReqClear(tx: Transaction, signal: AbortSignal): Promise<boolean> {
+    const id = tx.id;
     this.setPhase(`transaction ${id}: waiting for the PLC to clear REQ`);
     const deadline = this.clock.now() + this.o.reqClearTimeoutMs;
     for (;;) {
@@ -658,9 +559,9 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
             `reading REQ ${this.o.req.address} failed while waiting for it to clear`,
           ),
         );
-        return report(false);
+        return false;
       }
-      if (!high) break;
+      if (!high) return true;
       if (this.clock.now() >= deadline) {
         this.timeouts.reqClear++;
         this.fail(
@@ -672,16 +573,36 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
             id,
           ),
         );
-        return report(false);
+        return false;
       }
       await sleep(this.clock, Math.min(this.watchMs, Math.max(0, deadline - this.clock.now())), signal);
     }
-    this.edge = "low";
+  }
 
-    // 6. ACK clear
-    const cleared = await this.clearAck(signal, id);
-    report(cleared);
-    if (cleared) this.setPhase("waiting for REQ");
+  /** Counts and reports the transaction; ok/ng count results the PLC received, so an unwritten verdict is neither. */
+  private finishTransaction(tx: Transaction, completed: boolean): void {
+    const durationMs = this.clock.now() - tx.t0;
+    if (tx.acknowledged && tx.verdict === "ok") this.counters.ok++;
+    else if (tx.acknowledged) this.counters.ng++;
+    if (completed) {
+      this.counters.completed++;
+      this.duration = {
+        last: durationMs,
+        sum: this.duration.sum + durationMs,
+        max: Math.max(this.duration.max, durationMs),
+        count: this.duration.count + 1,
+      };
+      if (tx.verdict === "ok") this.lastSuccessAt = this.wallClock();
+    } else this.counters.failed++;
+    this.emit("transaction", {
+      transactionId: tx.id,
+      verdict: tx.verdict,
+      completed,
+      acknowledged: tx.acknowledged,
+      durationMs,
+      sequence: tx.sequence,
+      delivered: tx.delivered,
+    } satisfies TransactionReport);
   }
 
   private messageParts(outcome: PollOutcome, startedAt: number, durationMs: number) {
@@ -697,42 +618,6 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
       format: this.payloadFormat,
       triggers: [],
     };
-  }
-
-  private checkSequence(
-    id: string,
-    sequence: number | undefined,
-  ): { kind: "ok" | "lost" | "first" | "repeated"; lost?: number } {
-    if (sequence === undefined) return { kind: "ok" };
-    this.sequenceStats.last = sequence;
-    const previous = this.lastSequence;
-    if (previous === undefined) return { kind: "first" };
-    if (sequence === previous) {
-      this.sequenceStats.repeated++;
-      this.emit("sequence", {
-        kind: "repeated",
-        transactionId: id,
-        previous,
-        sequence,
-      } satisfies SequenceEvent);
-      return { kind: "repeated" };
-    }
-    // Counters wrap at their word size; a step back is a PLC restart, not thousands of lost records.
-    const modulus = this.sequenceTag!.words >= 2 ? 2 ** 32 : 2 ** 16;
-    const gap = (((sequence - previous) % modulus) + modulus) % modulus;
-    if (gap > 1 && gap < modulus / 2) {
-      const lost = gap - 1;
-      this.sequenceStats.lost += lost;
-      this.emit("sequence", {
-        kind: "lost",
-        transactionId: id,
-        previous,
-        sequence,
-        lost,
-      } satisfies SequenceEvent);
-      return { kind: "lost", lost };
-    }
-    return { kind: "ok" };
   }
 
   private async readReq(signal: AbortSignal, step: HandshakeStep, id?: string): Promise<boolean> {

@@ -4,6 +4,7 @@
  * requests per tick, not twenty. Watchers put their ticks on a shared grid (alignedDelay) so that
  * their reads do meet.
  */
+import { systemClock, type Clock, type TimerHandle } from "../core/clock";
 import { type ReadPlan, type TagResult, executeReadPlan, planReads } from "../mc/planner";
 import { type Tag } from "../mc/tags";
 import { type WireFormat } from "../mc/wire";
@@ -15,26 +16,36 @@ interface Waiting {
   readonly reject: (e: unknown) => void;
 }
 
+export interface ReadCoalescerOptions {
+  /** How long the first read of a batch waits for others (timers due in the same ms can fire apart). */
+  gatherMs?: number;
+  clock?: Clock;
+}
+
 /** Plans are cached by the set of addresses; a bound keeps changing tag sets from growing it forever. */
 const MAX_CACHED_PLANS = 64;
 
 export class ReadCoalescer {
   private waiting: Waiting[] = [];
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private readonly plans = new Map<string, ReadPlan>();
+  private readonly gatherMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly plc: RequestSender,
     private readonly format: WireFormat,
-    /** How long the first read of a batch waits for others (timers due in the same ms can fire apart). */
-    private readonly gatherMs = 2,
-  ) {}
+    options: ReadCoalescerOptions = {},
+  ) {
+    this.gatherMs = options.gatherMs ?? 2;
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** Reads one tag together with whatever else is asked for now; resolves with that tag's own result. */
   read(tag: Tag): Promise<TagResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ tag, resolve, reject });
-      this.timer ??= setTimeout(() => void this.flush(), this.gatherMs);
+      this.timer ??= this.clock.setTimeout(() => void this.flush(), this.gatherMs);
     });
   }
 

@@ -8,7 +8,7 @@ import { type Command } from "./commands";
 import { batchWriteBits1E, batchWriteWords1E, testWriteBits1E, testWriteWords1E } from "./commands-1e";
 import { type Device } from "./devices";
 import { LIMITS_1E } from "./limits";
-import { type Piece } from "./plan-pack";
+import { type Piece } from "./plan-pieces";
 import { packWindows } from "./plan-windows";
 import { chunks, runsOf, type WriteItem } from "./plan-write";
 

@@ -4,7 +4,7 @@
  * plain devices). Optimal, so its count is also the lower bound (docs/PLANNER.md).
  */
 import { type Device } from "./devices";
-import { type Piece } from "./plan-pack";
+import { type Piece } from "./plan-pieces";
 
 /**
  * The fewest ranges of at most `limitOf(device)` words that cover `islands` (sorted by device and

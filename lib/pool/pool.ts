@@ -9,6 +9,7 @@ import { type ClientOptions, McClient, type RequestInfo } from "../mc/client";
 import { type Command } from "../mc/commands";
 import { type McError, McUnavailableError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
+import { systemClock, type Clock, type TimerHandle } from "../core/clock";
 import { PollStats, type StatsSnapshot } from "../core/stats";
 import { PlcLoad, type PlcLoadSnapshot } from "./load";
 import { type WireFormat } from "../mc/wire";
@@ -29,6 +30,11 @@ export interface PoolOptions {
   readonly demotion?: Partial<DemotionOptions>;
   /** Minimum time between two requests to this PLC, across all connections (0 = none). */
   readonly minRequestIntervalMs?: number;
+  /**
+   * Monotonic time for back-off, off-scan and throttling timers and for connectedAt (default the
+   * system clock, the engine's). The last-error timestamp users read stays wall time.
+   */
+  readonly clock?: Clock;
 }
 
 export type PoolState =
@@ -62,7 +68,7 @@ const COMM_FAILURES = new Set(["MC_TIMEOUT", "MC_CONNECTION_LOST", "MC_CONNECTIO
 interface Slot {
   client: McClient;
   backoff: Backoff;
-  retryTimer?: NodeJS.Timeout;
+  retryTimer?: TimerHandle;
   retryAt?: number;
   connecting?: Promise<void>;
 }
@@ -79,18 +85,19 @@ export class PlcPool extends EventEmitter {
   private disabled = false;
   private consecutiveFailures = 0;
   private demotedUntil = 0;
-  private demotionTimer?: NodeJS.Timeout;
+  private demotionTimer?: TimerHandle;
   private nextSendAt = 0;
   private roundRobin = 0;
   private lastError?: McError;
   private lastErrorAt?: number;
   private counters = { reconnects: 0, demotions: 0 };
-  /** performance.now() when the latest connection was established, and how long setting it up took. */
+  /** clock.now() when the latest connection was established, and how long setting it up took. */
   private _connectedAt?: number;
   private _connectMs?: number;
   private readonly stats = new PollStats();
   /** The PLC's load figures; FIXED groups' shared reads report into it too. */
   readonly load: PlcLoad;
+  private readonly clock: Clock;
 
   constructor(options: PoolOptions) {
     super();
@@ -98,7 +105,9 @@ export class PlcPool extends EventEmitter {
     this.options = options;
     this.demotion = { failures: 3, offScanMs: 10_000, ...options.demotion };
     this.backoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.load = new PlcLoad(this.connectionCount);
+    this.clock = options.clock ?? systemClock;
+    const clock = options.clock;
+    this.load = new PlcLoad(this.connectionCount, clock && (() => clock.now()));
   }
 
   get state(): PoolState {
@@ -176,7 +185,7 @@ export class PlcPool extends EventEmitter {
   }
 
   /**
-   * performance.now() when the latest connection was set up, so a group can leave the wait for it out
+   * clock.now() when the latest connection was set up, so a group can leave the wait for it out
    * of its poll time (connection set-up is reported apart, as connectMs).
    */
   get connectedAt(): number | undefined {
@@ -264,10 +273,10 @@ export class PlcPool extends EventEmitter {
 
   /** Closes every connection and timer; the pool can be opened again. */
   private shutdown(): void {
-    clearTimeout(this.demotionTimer);
+    this.clearTimer(this.demotionTimer);
     this.demotionTimer = undefined;
     for (const s of this.slots) {
-      clearTimeout(s.retryTimer);
+      this.clearTimer(s.retryTimer);
       s.client.removeAllListeners();
       s.client.close();
     }
@@ -277,10 +286,10 @@ export class PlcPool extends EventEmitter {
   private connectSlot(slot: Slot): void {
     slot.retryTimer = undefined;
     slot.retryAt = undefined;
-    const started = performance.now();
+    const started = this.clock.now();
     const attempt = slot.client.connect().then(
       () => {
-        this._connectedAt = performance.now();
+        this._connectedAt = this.clock.now();
         this._connectMs = this._connectedAt - started;
         slot.backoff.reset();
         slot.connecting = undefined;
@@ -308,8 +317,8 @@ export class PlcPool extends EventEmitter {
   private scheduleReconnect(slot: Slot): void {
     if (slot.retryTimer) return; // one retry pending per slot is enough
     const delay = slot.backoff.next();
-    slot.retryAt = Date.now() + delay;
-    slot.retryTimer = setTimeout(() => {
+    slot.retryAt = this.clock.now() + delay;
+    slot.retryTimer = this.clock.setTimeout(() => {
       slot.retryTimer = undefined;
       this.counters.reconnects++;
       this.connectSlot(slot);
@@ -332,7 +341,7 @@ export class PlcPool extends EventEmitter {
       throw new McUnavailableError("MC_PLC_OFFLINE", `PLC ${this.name} has no active users (not connected)`);
     }
     if (this._state === "demoted") {
-      const now = Date.now();
+      const now = this.clock.now();
       if (now < this.demotedUntil) {
         const s = Math.ceil((this.demotedUntil - now) / 1000);
         throw new McUnavailableError(
@@ -356,7 +365,7 @@ export class PlcPool extends EventEmitter {
 
   /** No connection is up: wait for one being opened, or fail fast. */
   private async waitForSlot(): Promise<Slot> {
-    const now = Date.now();
+    const now = this.clock.now();
     const connecting = this.slots.find((s) => s.connecting);
     if (connecting) {
       await connecting.connecting!.catch(() => undefined);
@@ -373,11 +382,11 @@ export class PlcPool extends EventEmitter {
   }
 
   private throttle(minMs: number): Promise<void> {
-    const now = performance.now();
+    const now = this.clock.now();
     const at = Math.max(now, this.nextSendAt);
     this.nextSendAt = at + minMs;
     if (at <= now) return Promise.resolve();
-    return new Promise((resolve) => setTimeout(resolve, at - now));
+    return new Promise((resolve) => this.clock.setTimeout(resolve, at - now));
   }
 
   private recordError(err: McError): void {
@@ -394,11 +403,11 @@ export class PlcPool extends EventEmitter {
 
   private demote(): void {
     this.counters.demotions++;
-    this.demotedUntil = Date.now() + this.demotion.offScanMs;
+    this.demotedUntil = this.clock.now() + this.demotion.offScanMs;
     this.setState("demoted", this.lastError?.message);
-    clearTimeout(this.demotionTimer);
+    this.clearTimer(this.demotionTimer);
     // Only to refresh the visible state when the off-scan time ends; the next request is the probe.
-    this.demotionTimer = setTimeout(() => {
+    this.demotionTimer = this.clock.setTimeout(() => {
       this.demotionTimer = undefined;
       if (this._state === "demoted") this.emit("state", this._state, "probing");
     }, this.demotion.offScanMs);
@@ -408,10 +417,14 @@ export class PlcPool extends EventEmitter {
     this.consecutiveFailures = 0;
     if (this._state !== "demoted") return;
     this.demotedUntil = 0;
-    clearTimeout(this.demotionTimer);
+    this.clearTimer(this.demotionTimer);
     this.demotionTimer = undefined;
     this._state = "connecting"; // leave demoted so updateConnectedState may act
     this.updateConnectedState();
+  }
+
+  private clearTimer(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) this.clock.clearTimeout(handle);
   }
 
   private setState(state: PoolState, detail?: string): void {

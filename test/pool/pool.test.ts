@@ -1,5 +1,8 @@
 import "should";
+import sinon from "sinon";
+import { ManualClock } from "../../lib/core/clock";
 import { batchReadWords } from "../../lib/mc/commands";
+import { McClient } from "../../lib/mc/client";
 import { deviceByName } from "../../lib/mc/devices";
 import { type McError } from "../../lib/mc/errors";
 import { PlcPool, type PoolOptions } from "../../lib/pool/pool";
@@ -55,31 +58,38 @@ describe("PlcPool", () => {
   it("fails fast while the PLC is unreachable, saying when it retries, and reconnects by itself", async () => {
     const port = sim.port;
     await sim.stop();
-    const p = make();
+    const clock = new ManualClock();
+    const p = make({ clock, backoff: { initialMs: 1_500, maxMs: 3_000, jitter: 0 } });
     p.register("a");
     await until(() => p.state === "reconnecting", 2000);
-    const started = Date.now();
+    // The clock stands still: a read that waited for the retry would never settle.
     const err = (await read(p).catch((e: McError) => e)) as McError;
-    (Date.now() - started).should.be.below(100);
     err.code.should.equal("MC_PLC_OFFLINE");
     err.message.should.match(
-      /PLC line1 is not connected \(retrying in \d+ s\): .*connection refused \(port busy or PLC down\)/,
+      /PLC line1 is not connected \(retrying in 2 s\): .*connection refused \(port busy or PLC down\)/,
     );
     sim = new PlcSimulator({ port });
     await sim.start();
+    await clock.advance(1_499);
+    p.snapshot().reconnects.should.equal(0);
+    await clock.advance(1);
+    p.snapshot().reconnects.should.equal(1);
     await until(() => p.state === "connected", 3000, "the reconnect");
     (await read(p)).should.eql([0]);
-    p.snapshot().reconnects.should.be.aboveOrEqual(1);
   });
 
   it("survives repeated connection drops without piling up listeners", async () => {
-    const p = make();
+    const clock = new ManualClock();
+    const p = make({ clock });
     p.register("a");
     for (let i = 0; i < 5; i++) {
       await until(() => p.state === "connected", 2000, `connection ${i}`);
       const pending = Promise.all([read(p), read(p), read(p)]).catch(() => undefined);
       sim.dropConnections();
       await pending;
+      // The back-off passes on the clock, not in real time.
+      await until(() => p.state === "connected" || clock.pendingTimers > 0, 2000, `the drop ${i}`);
+      await clock.advance(100);
     }
     await until(() => p.state === "connected", 2000);
     (await read(p)).should.eql([0]);
@@ -89,11 +99,25 @@ describe("PlcPool", () => {
   });
 
   it("keeps the minimum gap between requests", async () => {
-    const p = make({ minRequestIntervalMs: 20 });
+    const clock = new ManualClock();
+    const p = make({ minRequestIntervalMs: 20, clock });
     p.register("a");
-    const started = performance.now();
-    await Promise.all(Array.from({ length: 6 }, () => read(p)));
-    (performance.now() - started).should.be.aboveOrEqual(5 * 20 - 2);
+    await until(() => p.state === "connected");
+    const sent = sinon.spy(McClient.prototype, "request");
+    try {
+      const reads = Promise.all(Array.from({ length: 6 }, () => read(p)));
+      await clock.settle();
+      sent.callCount.should.equal(1);
+      for (let i = 1; i < 6; i++) {
+        await clock.advance(19);
+        sent.callCount.should.equal(i, `no request ${i + 1} before 20 ms`);
+        await clock.advance(1);
+        sent.callCount.should.equal(i + 1);
+      }
+      (await reads).should.have.length(6);
+    } finally {
+      sent.restore();
+    }
   });
 
   it("a disabled PLC refuses requests at once and closes its connections", async () => {
