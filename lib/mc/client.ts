@@ -29,6 +29,7 @@ import {
   readFrameHead,
 } from "./frame";
 import { decodeResponse1E, encodeRequest1E } from "./frame-1e";
+import { InFlight } from "./in-flight";
 import { type Transport, type TransportKind, openTransport } from "./transport";
 import { type Encoding, FieldReader, FieldWriter, type WireFormat } from "./wire";
 
@@ -50,7 +51,12 @@ export interface ClientOptions {
   readonly maxInFlight?: number;
   /** Used in error messages, e.g. the Node-RED config node's name. */
   readonly name?: string;
+  /** Told of every request's end, before its caller is: the pool's bookkeeping, without an event each. */
+  readonly onRequestEnd?: RequestObserver;
 }
+
+/** `durationMs` is 0 for a request that failed before it was sent. */
+export type RequestObserver = (durationMs: number, error: McError | undefined) => void;
 
 export interface RequestInfo {
   readonly command: string;
@@ -69,29 +75,45 @@ interface Pending {
 
 export type ClientState = "disconnected" | "connecting" | "connected" | "closed";
 
+/** What `capture` got from the Promise constructor: a request's promise needs no closure of its own. */
+const captured = {
+  resolve: (() => undefined) as (v: unknown) => void,
+  reject: (() => undefined) as (e: McError) => void,
+};
+function capture(resolve: (v: never) => void, reject: (e: McError) => void): void {
+  captured.resolve = resolve as (v: unknown) => void;
+  captured.reject = reject;
+}
+
 /**
  * Events: "connect", "disconnect" (error), "request" (RequestInfo).
  */
 export class McClient extends EventEmitter {
   readonly format: WireFormat & FrameFormat;
   readonly label: string;
-  private readonly opts: Required<Omit<ClientOptions, "route" | "zrHex" | "name" | "monitoringTimer">>;
+  private readonly opts: Required<
+    Omit<ClientOptions, "route" | "zrHex" | "name" | "monitoringTimer" | "onRequestEnd">
+  >;
+  private readonly onRequestEnd?: RequestObserver;
   private readonly route: Route;
   private readonly timer: number;
   private transport?: Transport;
   private connecting?: Promise<void>;
   private readonly queue = new FairQueue<Pending>();
-  /** By serial, in the order sent (so the first one is always the next to time out). */
-  private inFlight = new Map<number, Pending>();
+  /** By serial, in the order sent (so the oldest one is always the next to time out). */
+  private readonly inFlight: InFlight<Pending>;
   private nextSerial = 1;
   /**
    * One timer for every request in flight, armed for the oldest one's time-out and moved on when it
-   * fires, instead of a timer set and cleared per request.
+   * fires, instead of a timer set and cleared per request (0.4–1.3 µs each, measured). While nothing is
+   * in flight it is unref'd, so an idle connection does not hold the process until it fires.
    */
   private deadlineTimer?: NodeJS.Timeout;
   /** Each command's request frame, encoded on first use (on 4E a copy gets its serial patched in). */
   private readonly encoded = new WeakMap<Command<unknown>, Buffer>();
   private readonly head = new FrameHead();
+  /** Reads every answer, in place (answers are decoded one at a time). */
+  private readonly reader: FieldReader;
   private _state: ClientState = "disconnected";
 
   constructor(options: ClientOptions) {
@@ -114,6 +136,9 @@ export class McClient extends EventEmitter {
       zrHex: options.zrHex ?? false,
     };
     this.route = { ...LOCAL_ROUTE, ...options.route };
+    this.onRequestEnd = options.onRequestEnd;
+    this.inFlight = new InFlight(this.opts.maxInFlight);
+    this.reader = new FieldReader(Buffer.alloc(0), this.format);
     this.timer = options.monitoringTimer ?? Math.max(1, Math.floor(this.opts.requestTimeoutMs / 250) - 1);
     const where = `${this.opts.host}:${this.opts.port}`;
     this.label = options.name ? `PLC ${options.name} (${where})` : `PLC ${where}`;
@@ -190,8 +215,9 @@ export class McClient extends EventEmitter {
   /** `owner` (e.g. a group name) takes its turn with other owners when requests queue up. */
   request<T>(cmd: Command<T>, owner = ""): Promise<T> {
     if (this._state === "closed") return Promise.reject(this.closedError());
-    return new Promise<T>((resolve, reject) => {
-      const p: Pending = { cmd, resolve: resolve as (v: unknown) => void, reject, serial: 0, sentAt: 0 };
+    const promise = new Promise<T>(capture);
+    const p: Pending = { cmd, resolve: captured.resolve, reject: captured.reject, serial: 0, sentAt: 0 };
+    try {
       if (this._state !== "connected") {
         this.queue.push(owner, p);
         this.connect().catch(() => undefined); // the queued request is failed by connect()
@@ -201,7 +227,10 @@ export class McClient extends EventEmitter {
         this.queue.push(owner, p);
         this.pump();
       }
-    });
+    } catch (err) {
+      p.reject(err as McError); // as a throwing Promise executor would
+    }
+    return promise;
   }
 
   private closedError(): McError {
@@ -233,8 +262,10 @@ export class McClient extends EventEmitter {
       patchSerial(this.format, frame, p.serial);
     }
     p.sentAt = performance.now();
-    this.deadlineTimer ??= setTimeout(this.onDeadline, this.opts.requestTimeoutMs);
-    this.inFlight.set(p.serial, p);
+    if (this.deadlineTimer) {
+      if (this.inFlight.size === 0) this.deadlineTimer.ref();
+    } else this.deadlineTimer = setTimeout(this.onDeadline, this.opts.requestTimeoutMs);
+    this.inFlight.add(p);
     this.transport!.send(
       frame,
       this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
@@ -298,15 +329,15 @@ export class McClient extends EventEmitter {
       this.reset(err instanceof McError ? err : new McProtocolError(String(err)));
       return;
     }
-    const p = this.inFlight.get(serial);
+    const p = this.inFlight.take(serial);
     if (!p) return; // a late answer to a request that already timed out (4E): ignore
-    this.inFlight.delete(serial);
+    if (this.inFlight.size === 0) this.deadlineTimer?.unref();
     if (endCode !== 0) {
       const frame1E = this.is1E ? { abnormalCode } : undefined;
       this.finish(p, new McEndCodeError(endCode, `${this.label}: ${p.cmd.name}: `, frame1E));
     } else {
       try {
-        const r = new FieldReader(frame, this.format, dataOffset);
+        const r = this.reader.reset(frame, dataOffset);
         const value = p.cmd.read(r);
         if (r.remaining !== 0)
           throw new McProtocolError(`${p.cmd.name}: ${r.remaining} unexpected trailing bytes`);
@@ -326,21 +357,21 @@ export class McClient extends EventEmitter {
     this.deadlineTimer = undefined;
     const timeoutMs = this.opts.requestTimeoutMs;
     for (;;) {
-      const oldest = this.inFlight.values().next();
-      if (oldest.done) return;
+      const oldest = this.inFlight.oldest();
+      if (!oldest) return;
       // Timers run on a millisecond clock: within 1 ms counts as due.
-      const dueIn = oldest.value.sentAt + timeoutMs - performance.now();
+      const dueIn = oldest.sentAt + timeoutMs - performance.now();
       if (dueIn >= 1) {
         clearTimeout(this.deadlineTimer); // pump() may have armed it for a request it just sent
         this.deadlineTimer = setTimeout(this.onDeadline, dueIn);
         return;
       }
-      this.onTimeout(oldest.value);
+      this.onTimeout(oldest);
     }
   };
 
   private onTimeout(p: Pending): void {
-    this.inFlight.delete(p.serial);
+    this.inFlight.take(p.serial);
     const err = new McTimeoutError(
       `${this.label}: ${p.cmd.name} timed out after ${this.opts.requestTimeoutMs} ms`,
     );
@@ -364,8 +395,7 @@ export class McClient extends EventEmitter {
   }
 
   private failInFlight(err: McError): void {
-    const all = [...this.inFlight.values()];
-    this.inFlight.clear();
+    const all = this.inFlight.drain();
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
     for (const p of all) this.finish(p, err);
@@ -378,6 +408,7 @@ export class McClient extends EventEmitter {
 
   private finish(p: Pending, error: McError | undefined, value?: unknown): void {
     const durationMs = p.sentAt ? performance.now() - p.sentAt : 0;
+    this.onRequestEnd?.(durationMs, error);
     if (error) p.reject(error);
     else p.resolve(value);
     if (this.listenerCount("request") > 0)

@@ -161,6 +161,39 @@ export class FrameHead {
   }
 }
 
+/**
+ * A binary response to the request read into `head` (same serial and route) with room for `dataBytes`
+ * after the end code, from byte `headerLength(fmt) + 2` on: the caller writes the answer in place.
+ */
+export function binaryResponse(
+  fmt: FrameFormat,
+  head: FrameHead,
+  endCode: number,
+  dataBytes: number,
+): Buffer {
+  const out = Buffer.allocUnsafe(headerLength(fmt) + 2 + dataBytes);
+  out[0] = fmt.frame === "4E" ? 0xd4 : 0xd0;
+  out[1] = 0;
+  let p = 2;
+  if (fmt.frame === "4E") {
+    out[2] = head.serial & 0xff;
+    out[3] = (head.serial >>> 8) & 0xff;
+    out[4] = 0;
+    out[5] = 0;
+    p = 6;
+  }
+  out[p] = head.network;
+  out[p + 1] = head.pc;
+  out[p + 2] = head.moduleIo & 0xff;
+  out[p + 3] = head.moduleIo >>> 8;
+  out[p + 4] = head.station;
+  out[p + 5] = (2 + dataBytes) & 0xff;
+  out[p + 6] = (2 + dataBytes) >>> 8;
+  out[p + 7] = endCode & 0xff;
+  out[p + 8] = endCode >>> 8;
+  return out;
+}
+
 /** A cursor over a frame's header fields, binary or ASCII. */
 class HeaderReader {
   pos = 0;
@@ -312,6 +345,15 @@ export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number |
   return head + length;
 }
 
+/** frameLength, with garbage as undefined (left for the caller's full check to report). */
+function frameLengthOrUndefined(fmt: FrameFormat, side: Side, buf: Buffer): number | undefined {
+  try {
+    return frameLength(fmt, side, buf);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reassembles whole frames from a byte stream. After garbage the stream cannot be trusted: frames
  * complete before the garbage are still returned, `failure` is set, and every later push throws it.
@@ -330,6 +372,9 @@ export class FrameSplitter {
   /** Returns every complete frame now available; throws McProtocolError on garbage with none before it. */
   push(chunk: Buffer): Buffer[] {
     if (this._failure) throw this._failure;
+    if (this.pending.length === 0 && frameLengthOrUndefined(this.fmt, this.side, chunk) === chunk.length) {
+      return [chunk]; // the usual case: one whole frame, without growing an array for it
+    }
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const frames: Buffer[] = [];
     for (;;) {

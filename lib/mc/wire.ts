@@ -228,12 +228,19 @@ export class FieldReader {
 
   /** Reads `buf` from `start` to its end: an answer is read in place, inside the frame it came in. */
   constructor(
-    private readonly buf: Buffer,
+    private buf: Buffer,
     readonly format: WireFormat,
     start = 0,
   ) {
     this.ascii = format.encoding === "ascii";
     this.pos = start;
+  }
+
+  /** Starts over on another buffer, so a connection reads every answer with one reader. */
+  reset(buf: Buffer, start = 0): this {
+    this.buf = buf;
+    this.pos = start;
+    return this;
   }
 
   get remaining(): number {

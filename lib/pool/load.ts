@@ -30,16 +30,24 @@ export interface PlcLoadSnapshot {
 }
 
 interface Bucket {
+  /** The second it counts (floor(now / BUCKET_MS)); NaN while unused. */
   index: number;
   requests: number;
   timeMs: number;
   words: number;
   saved: number;
-  busyMs: number[];
+  busyMs: Float64Array;
 }
 
+/** The window's seconds plus the current partial one. */
+const RING = LOAD_WINDOW_S + 1;
+
 export class PlcLoad {
-  private readonly buckets: Bucket[] = [];
+  /**
+   * One bucket per second in a ring, made once and reused: recording runs on every request, so it
+   * stays O(1) and allocation-free.
+   */
+  private readonly buckets: Bucket[];
   private startedAt: number;
   /** Per connection, where its busy time was counted up to (answers arrive in end order per connection). */
   private busyUntil: number[] = [];
@@ -50,6 +58,14 @@ export class PlcLoad {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.startedAt = now();
+    this.buckets = Array.from({ length: RING }, () => ({
+      index: NaN,
+      requests: 0,
+      timeMs: 0,
+      words: 0,
+      saved: 0,
+      busyMs: new Float64Array(connections),
+    }));
   }
 
   /** A request answered (or failed) on connection `connection` after `durationMs`. */
@@ -81,7 +97,7 @@ export class PlcLoad {
 
   /** Starts the rates over from now (the totals stay). */
   reset(): void {
-    this.buckets.length = 0;
+    for (const b of this.buckets) b.index = NaN;
     this.busyUntil = [];
     this.startedAt = this.now();
   }
@@ -103,14 +119,12 @@ export class PlcLoad {
     let saved = 0;
     const busy = new Array<number>(this.connections).fill(0);
     for (const b of this.buckets) {
-      if (b.index <= oldest) continue;
+      if (!(b.index > oldest)) continue;
       requests += b.requests;
       timeMs += b.timeMs;
       words += b.words;
       saved += b.saved;
-      b.busyMs.forEach((ms, i) => {
-        if (i < busy.length) busy[i]! += ms;
-      });
+      for (let i = 0; i < busy.length; i++) busy[i]! += b.busyMs[i]!;
     }
     const perSec = (x: number): number => round((x * 1000) / spanMs);
     const byConnection = busy.map((ms) => Math.min(100, round((ms / spanMs) * 100)));
@@ -133,18 +147,15 @@ export class PlcLoad {
 
   private bucket(now: number): Bucket {
     const index = Math.floor(now / BUCKET_MS);
-    const last = this.buckets[this.buckets.length - 1];
-    if (last && last.index === index) return last;
-    const b: Bucket = {
-      index,
-      requests: 0,
-      timeMs: 0,
-      words: 0,
-      saved: 0,
-      busyMs: new Array<number>(this.connections).fill(0),
-    };
-    this.buckets.push(b);
-    while (this.buckets.length > LOAD_WINDOW_S + 1) this.buckets.shift();
+    const b = this.buckets[((index % RING) + RING) % RING]!;
+    if (b.index !== index) {
+      b.index = index;
+      b.requests = 0;
+      b.timeMs = 0;
+      b.words = 0;
+      b.saved = 0;
+      b.busyMs.fill(0);
+    }
     return b;
   }
 }

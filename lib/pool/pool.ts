@@ -5,7 +5,7 @@
  * rather than queueing requests for a PLC that is not there.
  */
 import { EventEmitter } from "node:events";
-import { type ClientOptions, McClient, type RequestInfo } from "../mc/client";
+import { type ClientOptions, McClient } from "../mc/client";
 import { type Command } from "../mc/commands";
 import { type McError, McUnavailableError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
@@ -91,6 +91,8 @@ export class PlcPool extends EventEmitter {
   private lastError?: McError;
   private lastErrorAt?: number;
   private counters = { reconnects: 0, demotions: 0 };
+  /** Failures told by a client whose recordError has not run yet (it runs a microtask later). */
+  private errorsPending = 0;
   /** clock.now() when the latest connection was established, and how long setting it up took. */
   private _connectedAt?: number;
   private _connectMs?: number;
@@ -202,17 +204,41 @@ export class PlcPool extends EventEmitter {
     return this.send(slot, cmd, owner);
   }
 
+  /** The client's own promise: the pool hears how it ended from the client (requestEnded), not by a hop. */
   private send<T>(slot: Slot, cmd: Command<T>, owner?: string): Promise<T> {
     if (cmd.words) this.load.recordWords(cmd.words);
-    return slot.client.request(cmd, owner).then(this.onSent, this.onFailed) as Promise<T>;
+    // A closed client refuses without telling requestEnded.
+    if (slot.client.state === "closed") return slot.client.request(cmd, owner).catch(this.onRefused);
+    return slot.client.request(cmd, owner);
   }
 
-  private readonly onSent = (result: unknown): unknown => {
+  /**
+   * A request on connection `connection` ended. Failure bookkeeping (demotion) and recovery run a
+   * microtask later, queued before the caller hears of the outcome: after the client's own reaction
+   * (a reset, a reconnect), before the caller's, as a promise handler on the request did.
+   */
+  private requestEnded(connection: number, durationMs: number, error: McError | undefined): void {
+    if (durationMs > 0) this.load.recordRequest(connection, durationMs);
+    if (error) {
+      this.stats.recordError(error, durationMs || undefined);
+      this.errorsPending++;
+      queueMicrotask(() => {
+        this.errorsPending--;
+        this.recordError(error);
+      });
+    } else {
+      this.stats.recordSuccess(durationMs);
+      if (this.consecutiveFailures > 0 || this._state === "demoted" || this.errorsPending > 0) {
+        queueMicrotask(this.onSucceeded);
+      }
+    }
+  }
+
+  private readonly onSucceeded = (): void => {
     if (this.consecutiveFailures > 0 || this._state === "demoted") this.recovered();
-    return result;
   };
 
-  private readonly onFailed = (err: unknown): never => {
+  private readonly onRefused = (err: unknown): never => {
     this.recordError(err as McError);
     throw err;
   };
@@ -262,13 +288,11 @@ export class PlcPool extends EventEmitter {
   }
 
   private newClient(connection: number): McClient {
-    const client = new McClient({ ...this.options.client, name: this.name });
-    client.on("request", (info: RequestInfo) => {
-      if (info.durationMs > 0) this.load.recordRequest(connection, info.durationMs);
-      if (info.error) this.stats.recordError(info.error, info.durationMs || undefined);
-      else this.stats.recordSuccess(info.durationMs);
+    return new McClient({
+      ...this.options.client,
+      name: this.name,
+      onRequestEnd: (durationMs, error) => this.requestEnded(connection, durationMs, error),
     });
-    return client;
   }
 
   /** Closes every connection and timer; the pool can be opened again. */

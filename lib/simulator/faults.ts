@@ -44,6 +44,11 @@ export class Faults {
     this.failWhen = predicate;
   }
 
+  /** Whether forcedEndCode may force anything: if not, the server need not build a RequestFrame for it. */
+  get forcing(): boolean {
+    return this.failLeft > 0 || this.failWhen !== undefined;
+  }
+
   /** The forced end code for this request, consuming one failNext if any. */
   forcedEndCode(req: RequestFrame): number | undefined {
     if (this.failLeft > 0) {

@@ -25,15 +25,18 @@
  * does too (with 3-byte device numbers and Q/L device codes for those requests). Q/L and iQ-F accept
  * only 0000/0001.
  */
-import { type Device, type Series, deviceByName } from "../mc/devices";
+import { type Device, type Series, deviceByCode, deviceByName } from "../mc/devices";
 import { McAddressError, McProtocolError } from "../mc/errors";
 import {
   type FrameFormat,
+  type FrameHead,
   type RequestFrame,
   type ResponseFrame,
+  binaryResponse,
   decodeRequest,
   encodeResponse,
   frameLength,
+  headerLength,
 } from "../mc/frame";
 import { CMD } from "../mc/commands";
 import { limitsFor } from "../mc/limits";
@@ -148,6 +151,42 @@ export function handleFrame(ctx: HandlerContext, fmt: FrameFormat, frame: Buffer
     ctx.onInternalError?.(err);
     return undefined;
   }
+}
+
+const SD = deviceByName("SD")!;
+
+/**
+ * The request polls send most, a binary batch read in word units (0401 with subcommand 0000, or 0002 on
+ * an iQ-R), answered straight from memory into the response frame: no request or answer objects on
+ * the way. `head` is the frame's header, already read. Undefined for any other request and for one that
+ * would fail; handleRequest answers those, and gives the same answer for this one too (tested).
+ */
+export function answerWordRead(
+  ctx: HandlerContext,
+  fmt: FrameFormat,
+  frame: Buffer,
+  head: FrameHead,
+): Buffer | undefined {
+  if (fmt.encoding !== "binary" || head.fields[1] !== CMD.BATCH_READ) return undefined;
+  const sub = head.fields[2];
+  const long = sub === 2;
+  if (sub !== 0 && !(long && ctx.series === "iqr")) return undefined;
+  // Device number (3 or 4 bytes), device code (1 or 2), points (2).
+  const p = head.dataOffset;
+  if (frame.length !== p + (long ? 8 : 6)) return undefined;
+  const number = long ? frame.readUInt32LE(p) : frame[p]! | (frame[p + 1]! << 8) | (frame[p + 2]! << 16);
+  const code = long ? frame[p + 4]! | (frame[p + 5]! << 8) : frame[p + 3]!;
+  const points = long ? frame[p + 6]! | (frame[p + 7]! << 8) : frame[p + 4]! | (frame[p + 5]! << 8);
+  const device = deviceByCode(code);
+  if (!device || device.module !== undefined || (device.iqrOnly && !long)) return undefined;
+  const wire = long ? wireFormats(ctx, fmt).long : wireFormats(ctx, fmt).short;
+  if (points < 1 || points > limitsFor(wire).batchWords) return undefined;
+  if (!ctx.memory.inRange(device, number, points, true)) return undefined;
+  // Only SD shows the clock; the other requests tick it too.
+  if (device === SD) tickClock(ctx);
+  const out = binaryResponse(fmt, head, END.OK, 2 * points);
+  ctx.memory.copyWordsLE(device, number, points, out, headerLength(fmt) + 2);
+  return out;
 }
 
 type Unit = "word" | "bit";

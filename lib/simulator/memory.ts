@@ -87,6 +87,18 @@ export class DeviceMemory {
     return this.readWords(d, start, count);
   }
 
+  /** readWords into `out` from byte `at`, little-endian: a binary answer is written without an array between. */
+  copyWordsLE(device: Device, start: number, count: number, out: Buffer, at: number): void {
+    const d = this.checked(device, start, count, true);
+    const words = d.kind === "word" ? this.words(d) : this.readWords(d, start, count);
+    const from = d.kind === "word" ? start : 0;
+    for (let i = 0; i < count; i++, at += 2) {
+      const v = words[from + i]!;
+      out[at] = v & 0xff;
+      out[at + 1] = v >>> 8;
+    }
+  }
+
   writeWords(device: Device | string, start: number, values: ArrayLike<number>): void {
     const d = this.checked(device, start, values.length, true);
     const mem = this.words(d);

@@ -6,7 +6,16 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { type Series } from "../mc/devices";
 import { hex4 } from "../mc/errors";
-import { type FrameFormat, type FrameType, LOCAL_ROUTE, encodeResponse, frameLength } from "../mc/frame";
+import {
+  FrameHead,
+  type FrameFormat,
+  type FrameType,
+  LOCAL_ROUTE,
+  type RequestFrame,
+  encodeResponse,
+  frameLength,
+  readFrameHead,
+} from "../mc/frame";
 import { decodeRequest1E, requestLength1E } from "../mc/frame-1e";
 import { CMD } from "../mc/commands";
 import { type Encoding } from "../mc/wire";
@@ -15,7 +24,7 @@ import { type GeneratorSpec, Generators } from "./generators";
 import {
   type CpuState,
   type HandlerContext,
-  decodeRequestSafe,
+  answerWordRead,
   errorResponse,
   handleRequest,
   setCpuState,
@@ -131,6 +140,8 @@ export class PlcSimulator {
   private readonly sockets = new Map<net.Socket, Channel>();
   private readonly udpPeers = new Map<string, Channel>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The header of the request being answered, read in place (answers are made one at a time). */
+  private readonly head = new FrameHead();
 
   constructor(options: SimulatorOptions = {}) {
     const series = options.series ?? "ql";
@@ -439,27 +450,43 @@ export class PlcSimulator {
       this.respond1E(channel, frame);
       return;
     }
-    const req = decodeRequestSafe(this.format, frame);
-    if (!req) {
+    let head: FrameHead;
+    try {
+      // Whole frames only reach here (their length was checked when they were split off).
+      head = readFrameHead(this.format, "request", frame, this.head);
+    } catch {
       this.stats.discardedBytes += frame.length;
       return;
     }
+    const command = head.fields[1]!;
     this.stats.requests++;
-    const key = commandKey(req.command);
+    const key = commandKey(command);
     this.stats.byCommand[key] = (this.stats.byCommand[key] ?? 0) + 1;
     if (this.faults.stalled) return;
-    const forced = this.faults.forcedEndCode(req);
-    const response =
-      forced === undefined
-        ? handleRequest(this.ctx, this.format, req)
-        : errorResponse(this.format, req, forced);
-    const data = this.faults.maybeGarbage(encodeResponse(this.format, response));
+    let data = this.faults.forcing ? undefined : answerWordRead(this.ctx, this.format, frame, head);
+    if (!data) {
+      const req: RequestFrame = {
+        serial: head.serial,
+        route: head.route,
+        timer: head.fields[0]!,
+        command,
+        subcommand: head.fields[2]!,
+        data: frame.subarray(head.dataOffset),
+      };
+      const forced = this.faults.forcedEndCode(req);
+      const response =
+        forced === undefined
+          ? handleRequest(this.ctx, this.format, req)
+          : errorResponse(this.format, req, forced);
+      data = encodeResponse(this.format, response);
+      // A CPU that resets drops its TCP connections (the FX5 manual advises UDP for remote operations):
+      // answer first, then drop them.
+      if (command === CMD.REMOTE_RESET && response.endCode === 0)
+        this.after(20, () => this.dropConnections());
+    }
+    data = this.faults.maybeGarbage(data);
     if (this.paused) this.held.push({ channel, data });
     else this.deliver(channel, data);
-    // A CPU that resets drops its TCP connections (the FX5 manual advises UDP for remote operations):
-    // answer first, then drop them.
-    if (req.command === CMD.REMOTE_RESET && response.endCode === 0)
-      this.after(20, () => this.dropConnections());
   }
 
   private respond1E(channel: Channel, frame: Buffer): void {

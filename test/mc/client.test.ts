@@ -58,6 +58,26 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     results.should.eql([[1], [2], [3]]);
   });
 
+  it("holds the process only while a request is in flight: an idle connection's time-out timer is unref'd", async () => {
+    let release: (() => void) | undefined;
+    peer = await startTcpPeer(fmt3e, (req) => {
+      release = () => req.send(req.answer(words(7)));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port, requestTimeoutMs: 60_000 });
+    await client.connect();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const idle = timers();
+    for (let round = 0; round < 2; round++) {
+      const answer = read1(client);
+      timers().should.equal(idle + 1, "the time-out of the request in flight");
+      await until(() => release !== undefined);
+      release!();
+      release = undefined;
+      (await answer).should.eql([7]);
+      timers().should.equal(idle, "nothing in flight");
+    }
+  });
+
   it("keeps one request in flight on 3E, first come first served", async () => {
     let outstanding = 0;
     let maxOutstanding = 0;

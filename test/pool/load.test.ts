@@ -51,4 +51,18 @@ describe("pool/load: the load the engine puts on a PLC", () => {
     s.shared.should.eql({ requests: 3, unshared: 50, saved: 47 });
     s.missedCycles.should.equal(2);
   });
+
+  it("a second that comes round again in the ring of buckets starts from zero", () => {
+    let now = 500;
+    const load = new PlcLoad(1, () => now);
+    load.recordRequest(0, 1);
+    load.recordWords(100);
+    now = 11_500; // second 11 reuses second 0's bucket
+    load.recordRequest(0, 1);
+    load.recordRequest(0, 1);
+    now = 12_000;
+    const s = load.snapshot();
+    s.requestsPerSec.should.equal(0.2); // 2 requests over the 10 s window, not 3
+    s.wordsPerSec.should.equal(0);
+  });
 });

@@ -14,10 +14,19 @@ import {
   readCpuModel,
   remoteOperation,
 } from "../../lib/mc/commands";
+import { bufferDevice } from "../../lib/mc/buffer-memory";
 import { type Series, deviceByName } from "../../lib/mc/devices";
-import { type ResponseFrame, decodeResponse } from "../../lib/mc/frame";
+import {
+  FrameHead,
+  type ResponseFrame,
+  decodeResponse,
+  encodeRequest,
+  headerLength,
+  readFrameHead,
+} from "../../lib/mc/frame";
 import { type DeviceRef, FieldReader } from "../../lib/mc/wire";
 import { type HandlerContext, handleFrame } from "../../lib/simulator";
+import { answerWordRead } from "../../lib/simulator/handler";
 import { FORMATS, type Format, handlerContext, label, rawRequest, readResult, requestFor } from "./client";
 
 function ref(name: string, number: number): DeviceRef {
@@ -362,5 +371,78 @@ describe("simulator request handler", function () {
       res.endCode.should.equal(0);
       res.data.toString("latin1").should.equal("0063");
     });
+  });
+});
+
+describe("simulator: binary word reads answered in place", function () {
+  beforeEach(() => (failures = []));
+  afterEach(() => failures.should.eql([]));
+
+  /** The in-place answer to `request`, or undefined when it leaves the request to the general path. */
+  function inPlace(ctx: HandlerContext, f: Format, request: Buffer): Buffer | undefined {
+    return answerWordRead(ctx, f, request, readFrameHead(f, "request", request, new FrameHead()));
+  }
+
+  for (const f of FORMATS.filter((x) => x.encoding === "binary")) {
+    it(`gives the general path's answer byte for byte, ${label(f)}`, function () {
+      const ctx = context(f.series);
+      ctx.memory.writeWords("D", 100, [0x1234, 0xfffe, 7]);
+      ctx.memory.writeWords("ZR", 5000, [42]);
+      ctx.memory.writeBits("M", 16, [true, false, true]);
+      const cases: [string, number, number][] = [
+        ["D", 100, 1],
+        ["D", 100, 3],
+        ["D", 0, 960],
+        ["W", 0x1f, 2],
+        ["ZR", 5000, 1],
+        ["M", 16, 2], // a bit device in word units: 16 points a word
+        ["SD", 210, 7], // the clock
+      ];
+      for (const [name, number, points] of cases) {
+        const request = requestFor(f, batchReadWords(f, ref(name, number), points), 0xbeef);
+        const answer = inPlace(ctx, f, request);
+        should.exist(answer, `${name}${number} x${points}`);
+        answer!.should.eql(handleFrame(ctx, f, request), `${name}${number} x${points}`);
+      }
+      // Another route than the local CPU is echoed as the general path echoes it.
+      const routed = encodeRequest(f, {
+        serial: 7,
+        route: { network: 1, pc: 2, moduleIo: 0x03e0, station: 3 },
+        timer: 4,
+        command: 0x0401,
+        subcommand: f.series === "iqr" ? 2 : 0,
+        data: requestFor(f, batchReadWords(f, ref("D", 100), 1)).subarray(headerLength(f) + 6),
+      });
+      inPlace(ctx, f, routed)!.should.eql(handleFrame(ctx, f, routed));
+    });
+
+    it(`leaves every request it does not answer OK to the general path, ${label(f)}`, function () {
+      const ctx = context(f.series);
+      const sub = f.series === "iqr" ? 2 : 0;
+      const requests = [
+        requestFor(f, batchReadWords(f, ref("D", 0), 961)), // over the limit: C052
+        rawRequest(f, 0x0401, sub, (w) => w.device(ref("D", 0)).u16(0)), // no points: C052
+        requestFor(f, batchReadWords(f, ref("D", 12287), 2)), // past the end: 4031
+        requestFor(f, batchReadBits(f, ref("M", 0), 4)), // bit units
+        rawRequest(f, 0x0401, sub, (w) => w.device(ref("D", 0)).u16(1).u16(0)), // trailing bytes: C061
+        requestFor(f, batchReadWords(f, { device: bufferDevice(1, false), number: 0 }, 1)), // buffer memory
+        requestFor(f, readCpuModel()),
+      ];
+      for (const request of requests) should.not.exist(inPlace(ctx, f, request));
+      if (f.series === "iqr") {
+        // An iQ-R-only device with a Q/L subcommand: C05B from the general path.
+        const ql: Format = { ...f, series: "ql" };
+        const lz = requestFor(ql, batchReadWords(ql, ref("D", 0), 1));
+        lz[lz.length - 3] = deviceByName("LZ")!.code;
+        should.not.exist(inPlace(ctx, f, lz));
+        endCodeOf(ctx, f, lz).should.equal(0xc05b);
+      }
+    });
+  }
+
+  it("ASCII requests always take the general path", function () {
+    const ctx = context("ql");
+    const f: Format = { frame: "3E", encoding: "ascii", series: "ql" };
+    should.not.exist(inPlace(ctx, f, requestFor(f, batchReadWords(f, ref("D", 0), 1))));
   });
 });
