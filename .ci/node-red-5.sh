@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The node, example and browser tests again, on Node-RED 5 and Node 22 (both from the npm registry), with
+# The fast, integration and browser suites again, on Node-RED 5 and Node 22 (both from the npm registry), with
 # the build that `npm run build` already made. Usage: bash .ci/node-red-5.sh [mocha config...]
 #
 # How the tests reach Node-RED 5 without a second build: the built package (dist/, examples/, demo/,
@@ -24,14 +24,14 @@ fi
 
 rm -rf "$NR5/pkg"
 mkdir -p "$NR5/pkg"
-cp -al dist examples demo scripts package.json .mocharc.json .mocharc.browser.json "$NR5/pkg/"
+cp -al dist examples demo scripts package.json .mocharc.json .mocharc.integration.json .mocharc.browser.json "$NR5/pkg/"
 
 NODE22=$N22/.bin/node
 echo "Node $("$NODE22" -v), Node-RED $("$NODE22" -p 'require("'"$NR5"'/node_modules/node-red/package.json").version')"
 cd "$NR5/pkg"
 "$NODE22" -e 'require("assert").ok(require.resolve("node-red").startsWith(process.argv[1]))' "$NR5/node_modules/"
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(.mocharc.json .mocharc.browser.json)
+[ ${#configs[@]} -gt 0 ] || configs=(.mocharc.json .mocharc.integration.json .mocharc.browser.json)
 for config in "${configs[@]}"; do
   EXPECT_NODE_RED=5. "$NODE22" "$ROOT/node_modules/mocha/bin/mocha.js" --config "$config"
 done

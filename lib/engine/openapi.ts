@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 description of the REST API the example flows build (docs/INTEGRATOR.md), served at
  * GET /api/polling/openapi.json. The schemas use only JSON Schema keywords every validator knows, and
- * test/examples/openapi.test.ts checks real answers of every endpoint against them.
+ * test/examples/openapi.integration.ts checks real answers of every endpoint against them.
  */
 
 type Schema = Record<string, unknown>;

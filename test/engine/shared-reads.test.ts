@@ -443,6 +443,8 @@ describe("engine/shared-reads: FIXED groups on one PLC share requests", function
       for (const g of groups) g.on("data", () => messages++);
       for (const g of groups) g.start();
       await until(() => messages >= 6, 5000, "three ticks");
+      // Stopped first, so that no tick is half counted when the figures are read.
+      await Promise.all(groups.map((g) => g.stop()));
       // Two requests a tick (960 words each), one on each connection.
       const busy = pool.load.snapshot().busyPercentByConnection;
       busy.length.should.equal(2);
