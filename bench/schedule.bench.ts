@@ -162,15 +162,20 @@ function summarize(result: VariantResult): string {
   const lateness: number[] = [];
   const periodError: number[] = [];
   for (const t of result.traces) {
-    for (let i = 0; i < t.starts.length; i++) {
-      lateness.push(t.starts[i] - (t.t0 + t.slots[i] * INTERVAL_MS));
-      if (i > 0) {
-        const expected = (t.slots[i] - t.slots[i - 1]) * INTERVAL_MS;
-        periodError.push(Math.abs(t.starts[i] - t.starts[i - 1] - expected));
+    let previous: { start: number; slot: number } | undefined;
+    let lastLate: number | undefined;
+    for (const [i, start] of t.starts.entries()) {
+      const slot = t.slots[i];
+      if (slot === undefined) throw new Error(`trace has a start without a slot at ${i}`);
+      lastLate = start - (t.t0 + slot * INTERVAL_MS);
+      lateness.push(lastLate);
+      if (previous !== undefined) {
+        const expected = (slot - previous.slot) * INTERVAL_MS;
+        periodError.push(Math.abs(start - previous.start - expected));
       }
+      previous = { start, slot };
     }
-    const last = t.starts.length - 1;
-    if (last >= 0) drifts.push(t.starts[last] - (t.t0 + t.slots[last] * INTERVAL_MS));
+    if (lastLate !== undefined) drifts.push(lastLate);
   }
   const sortedLateness = Float64Array.from(lateness).sort();
   const sortedPeriod = Float64Array.from(periodError).sort();

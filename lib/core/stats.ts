@@ -214,7 +214,9 @@ export class PollStats {
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  const value = sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  if (value === undefined) throw new RangeError("percentile() of an empty sample");
+  return value;
 }
 
 function errorCode(error: unknown): string {

@@ -92,7 +92,8 @@ export class MemoryStore<T> implements QueueStore<T> {
     let hi = this.seqs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.seqs[mid] <= seq) lo = mid + 1;
+      // lo <= mid < hi <= length, so the default never applies.
+      if ((this.seqs[mid] ?? Infinity) <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -105,8 +106,9 @@ export class MemoryStore<T> implements QueueStore<T> {
     const messages: StoredMessage<T>[] = [];
     for (let i = this.head; i < this.messages.length; i++) {
       const m = this.messages[i];
-      if (m === undefined) continue;
-      seqs.push(this.seqs[i]);
+      const seq = this.seqs[i];
+      if (m === undefined || seq === undefined) continue;
+      seqs.push(seq);
       messages.push(m);
     }
     this.seqs = seqs;

@@ -57,14 +57,14 @@ export class SlidingRate {
       this.bucketStart[i] = start;
       this.buckets[i] = 0;
     }
-    this.buckets[i] += count;
+    this.buckets[i] = (this.buckets[i] ?? 0) + count;
   }
 
   perSecond(): number {
     const now = this.clock.now();
     let sum = 0;
-    for (let i = 0; i < this.buckets.length; i++) {
-      if (now - this.bucketStart[i] < this.windowMs) sum += this.buckets[i];
+    for (const [i, start] of this.bucketStart.entries()) {
+      if (now - start < this.windowMs) sum += this.buckets[i] ?? 0;
     }
     const span = Math.min(this.windowMs, Math.max(this.bucketMs, now - this.started));
     return (sum * 1000) / span;

@@ -430,8 +430,9 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
   private makeRoom(bytes: number): boolean {
     while (!this.fits(bytes)) {
       let dropped: StoredMessage<T> | NewMessage<T> | undefined;
-      if (this.fillWindowSafely(1)) {
-        const oldest = this.window[this.windowPos++];
+      const oldest = this.fillWindowSafely(1) ? this.window[this.windowPos] : undefined;
+      if (oldest !== undefined) {
+        this.windowPos++;
         this.removeStored([oldest.seq]);
         dropped = oldest;
       } else {
@@ -619,7 +620,9 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
     const timeMs = this.batch?.timeMs;
     if (timeMs === undefined || this.mode === "pull") return false;
     if (this.window.length - this.windowPos >= take) return false;
-    const due = this.window[this.windowPos].enqueuedAt + timeMs;
+    const oldest = this.window[this.windowPos];
+    if (oldest === undefined) return false;
+    const due = oldest.enqueuedAt + timeMs;
     if (this.clock.now() >= due) return false;
     this.wake(due);
     return true;
@@ -627,6 +630,8 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
 
   private send({ flight, epoch }: Release<T>): void {
     if (epoch !== this.epoch) return;
+    const first = flight.messages[0];
+    if (first === undefined) return; // release() never builds an empty flight
     const count = flight.messages.length;
     if (this.ackRequired) {
       // clear() or close() inside an earlier deliver call of this round may have taken it back.
@@ -640,7 +645,6 @@ export class Queue<T> extends EventEmitter<QueueEvents> {
       this.monitor.dequeued(count);
       this.observe();
     }
-    const first = flight.messages[0];
     const base = { id: flight.id, attempt: flight.attempt, redelivery: flight.attempt > 1 };
     const delivery: Delivery<T> = this.batch
       ? {

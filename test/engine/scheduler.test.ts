@@ -7,6 +7,7 @@ import {
   type CycleReport,
   type CycleTask,
 } from "../../lib/engine/scheduler.js";
+import { nth } from "../helpers/nth";
 
 const T0 = 1000;
 
@@ -74,7 +75,7 @@ describe("engine/scheduler", function () {
           throw new Error(`cycle ${k} started at ${r.startedAt} (slot ${r.slot}, skipped ${r.skipped})`);
         }
       });
-      should(h.reports[9_999].lateness).equal(0);
+      should(nth(h.reports, 9_999).lateness).equal(0);
       should(h.scheduler.overruns).equal(0);
       await h.scheduler.stop();
     });
@@ -108,8 +109,8 @@ describe("engine/scheduler", function () {
       h.scheduler.start();
       await h.clock.advanceTo(T0 + 450);
       should(h.reports.map((r) => r.startedAt - T0)).eql([0, 200]);
-      should(h.reports[1].lateness).equal(0);
-      should(h.reports[1].skipped).equal(1);
+      should(nth(h.reports, 1).lateness).equal(0);
+      should(nth(h.reports, 1).skipped).equal(1);
       await h.scheduler.stop({ graceMs: 0 });
     });
 
@@ -123,7 +124,7 @@ describe("engine/scheduler", function () {
       should(h.scheduler.isBusy).be.true();
       release();
       await h.clock.advance(0);
-      should(h.reports[0].duration).equal(10_000);
+      should(nth(h.reports, 0).duration).equal(10_000);
       // It finished exactly on slot 100, which starts at once; slots 1–99 were skipped.
       should(h.calls).equal(2);
       should(h.scheduler.overruns).equal(99);
@@ -265,7 +266,7 @@ describe("engine/scheduler", function () {
       await h.clock.advance(50);
       should(stopped).be.true();
       should(h.reports).have.length(1);
-      should(h.reports[0].ok).be.true();
+      should(nth(h.reports, 0).ok).be.true();
       should(h.clock.pendingTimers).equal(0);
       await h.clock.advance(10_000);
       should(h.calls).equal(1);
@@ -288,8 +289,8 @@ describe("engine/scheduler", function () {
       await h.clock.advance(1);
       should(stopped).be.true();
       should(signal?.aborted).be.true();
-      should(h.reports[0].ok).be.false();
-      should(h.reports[0].error).be.instanceOf(CycleAbortedError);
+      should(nth(h.reports, 0).ok).be.false();
+      should(nth(h.reports, 0).error).be.instanceOf(CycleAbortedError);
       should(h.clock.pendingTimers).equal(0);
     });
 
@@ -413,9 +414,9 @@ describe("engine/scheduler", function () {
       s.start();
       await clock.advance(200);
       should(reports.map((r) => r.ok)).eql([false, false, true]);
-      should(reports[0].error).equal(boom);
-      should((reports[1].error as Error).message).equal("async boom");
-      should(reports[2]).not.have.property("error");
+      should(nth(reports, 0).error).equal(boom);
+      should((nth(reports, 1).error as Error).message).equal("async boom");
+      should(nth(reports, 2)).not.have.property("error");
       await s.stop();
       await clock.settle();
       should(unhandled).be.empty();
@@ -473,7 +474,7 @@ describe("engine/scheduler", function () {
     s.start();
     await finished;
     await s.stop();
-    const t0 = reports[0].scheduledAt;
+    const t0 = nth(reports, 0).scheduledAt;
     for (const r of reports) {
       should(r.scheduledAt).equal(t0 + r.slot! * interval);
       should(r.lateness).be.aboveOrEqual(0);

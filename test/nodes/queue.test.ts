@@ -6,6 +6,7 @@ import { track } from "../helpers/handles";
 import { catchAll, collect, helper, nextMessage } from "../helpers/node-red";
 import { delay, until } from "../helpers/scripted-peer";
 import { QUEUE_NODES, callsOf, outputs, queue, type EventMsg, type QueueMsg } from "./fixtures/queue-helpers";
+import { nth } from "../helpers/nth";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -38,14 +39,14 @@ describe("jsscada-queue", function () {
       await until(() => out.length === 1);
       await delay(30);
       out.length.should.equal(1);
-      out[0].should.containEql({ topic: "line1", payload: 1, extra: "kept" });
-      out[0].queue.should.containEql({ attempt: 1, redelivery: false, queue: "q1" });
-      out[0].queue.enqueuedAt.should.be.approximately(Date.now(), 2000);
+      nth(out, 0).should.containEql({ topic: "line1", payload: 1, extra: "kept" });
+      nth(out, 0).queue.should.containEql({ attempt: 1, redelivery: false, queue: "q1" });
+      nth(out, 0).queue.enqueuedAt.should.be.approximately(Date.now(), 2000);
       // The delivered message itself, back on the input, is the acknowledgement.
-      q.receive(out[0]);
+      q.receive(nth(out, 0));
       await until(() => out.length === 2);
       // So is an explicit one carrying only the id.
-      q.receive({ topic: "ack", queue: { id: out[1].queue.id } });
+      q.receive({ topic: "ack", queue: { id: nth(out, 1).queue.id } });
       await until(() => out.length === 3);
       out.map((m) => m.payload).should.eql([1, 2, 3]);
     });
@@ -56,7 +57,7 @@ describe("jsscada-queue", function () {
       await until(() => out.length === 3);
       await delay(30);
       out.length.should.equal(3);
-      q.receive({ payload: { command: "ack" }, queue: { id: out[1].queue.id } });
+      q.receive({ payload: { command: "ack" }, queue: { id: nth(out, 1).queue.id } });
       await until(() => out.length === 4);
     });
 
@@ -64,9 +65,9 @@ describe("jsscada-queue", function () {
       const { q, out } = await load({ ackTimeout: "0.15" });
       q.receive({ payload: "a" });
       await until(() => out.length === 2, 2000, "a redelivery");
-      out[1].should.containEql({ payload: "a" });
-      out[1].queue.should.containEql({ id: out[0].queue.id, attempt: 2, redelivery: true });
-      q.receive(out[1]);
+      nth(out, 1).should.containEql({ payload: "a" });
+      nth(out, 1).queue.should.containEql({ id: nth(out, 0).queue.id, attempt: 2, redelivery: true });
+      q.receive(nth(out, 1));
       await delay(250);
       out.length.should.equal(2);
     });
@@ -75,12 +76,12 @@ describe("jsscada-queue", function () {
       const { q, out } = await load();
       q.receive({ payload: "a" });
       await until(() => out.length === 1);
-      q.receive({ topic: "nack", queue: { id: out[0].queue.id } });
+      q.receive({ topic: "nack", queue: { id: nth(out, 0).queue.id } });
       await until(() => out.length === 2);
-      out[1].queue.should.containEql({ attempt: 2, redelivery: true });
-      q.receive({ ...out[1], error: { message: "database down" } });
+      nth(out, 1).queue.should.containEql({ attempt: 2, redelivery: true });
+      q.receive({ ...nth(out, 1), error: { message: "database down" } });
       await until(() => out.length === 3);
-      out[2].queue.attempt.should.equal(3);
+      nth(out, 2).queue.attempt.should.equal(3);
     });
 
     it("Complete node watching the consumer, wired back to the queue, acknowledges each message", async () => {
@@ -106,7 +107,7 @@ describe("jsscada-queue", function () {
       q.receive({ topic: "status" });
       const events = collect<EventMsg>(helper.getNode("events"));
       await until(() => events.length === 1);
-      (events[0].payload.status as Record<string, unknown>).should.containEql({
+      (nth(events, 0).payload.status as Record<string, unknown>).should.containEql({
         size: 0,
         inFlight: 0,
         dequeued: 50,
@@ -120,9 +121,9 @@ describe("jsscada-queue", function () {
       const { q, out, caught } = await load({ capacity: "2" });
       for (let i = 1; i <= 3; i++) q.receive({ payload: i });
       await until(() => caught.length === 1);
-      caught[0].payload!.should.equal(3);
-      caught[0].error!.code!.should.equal("QUEUE_FULL");
-      caught[0].error!.message.should.match(/queue full: 2 of 2/);
+      nth(caught, 0).payload!.should.equal(3);
+      nth(caught, 0).error!.code!.should.equal("QUEUE_FULL");
+      nth(caught, 0).error!.message.should.match(/queue full: 2 of 2/);
       out.length.should.equal(1);
     });
 
@@ -132,7 +133,7 @@ describe("jsscada-queue", function () {
       for (let i = 1; i <= 3; i++) q.receive({ payload: i });
       q.receive({ topic: "resume" });
       await until(() => out.length === 1);
-      q.receive(out[0]);
+      q.receive(nth(out, 0));
       await until(() => out.length === 2);
       out.map((m) => m.payload).should.eql([1, 2]);
       q.receive({ topic: "status" });
@@ -152,7 +153,7 @@ describe("jsscada-queue", function () {
       for (let i = 1; i <= 3; i++) q.receive({ payload: i });
       q.receive({ topic: "resume" });
       await until(() => out.length === 1);
-      q.receive(out[0]);
+      q.receive(nth(out, 0));
       await until(() => out.length === 2);
       out.map((m) => m.payload).should.eql([2, 3]);
     });
@@ -161,7 +162,7 @@ describe("jsscada-queue", function () {
       const { q, caught } = await load({ maxBytes: "100" });
       q.receive({ payload: "x".repeat(200) });
       await until(() => caught.length === 1);
-      caught[0].error!.code!.should.equal("QUEUE_MESSAGE_TOO_LARGE");
+      nth(caught, 0).error!.code!.should.equal("QUEUE_MESSAGE_TOO_LARGE");
     });
   });
 
@@ -182,18 +183,18 @@ describe("jsscada-queue", function () {
       out.length.should.equal(0);
       q.receive({ topic: "pull", payload: { count: 2 } });
       await until(() => events.length === 1);
-      events[0].payload.should.containEql({ type: "pulled", requested: 2, released: 2, queue: "q1" });
+      nth(events, 0).payload.should.containEql({ type: "pulled", requested: 2, released: 2, queue: "q1" });
       out.map((m) => m.payload).should.eql([1, 2]);
       q.receive({ payload: { command: "pull", count: 10 } });
       await until(() => events.length === 2);
-      events[1].payload.released!.should.equal(3);
+      nth(events, 1).payload.released!.should.equal(3);
     });
 
     it("pull in another mode fails the control message", async () => {
       const { q, caught } = await load();
       q.receive({ topic: "pull", payload: 1 });
       await until(() => caught.length === 1);
-      caught[0].error!.message.should.match(/pull needs the pull delivery mode/);
+      nth(caught, 0).error!.message.should.match(/pull needs the pull delivery mode/);
     });
   });
 
@@ -204,13 +205,13 @@ describe("jsscada-queue", function () {
       for (let i = 1; i <= 7; i++) q.receive({ payload: { v: i } });
       q.receive({ topic: "resume" });
       await until(() => out.length === 1);
-      out[0].should.containEql({ topic: "q1", payload: [{ v: 1 }, { v: 2 }, { v: 3 }] });
-      out[0].queue.batch!.should.eql({ count: 3 });
-      q.receive(out[0]);
+      nth(out, 0).should.containEql({ topic: "q1", payload: [{ v: 1 }, { v: 2 }, { v: 3 }] });
+      nth(out, 0).queue.batch!.should.eql({ count: 3 });
+      q.receive(nth(out, 0));
       await until(() => out.length === 2);
-      q.receive(out[1]);
+      q.receive(nth(out, 1));
       await until(() => out.length === 3);
-      out[2].payload!.should.eql([{ v: 7 }]);
+      nth(out, 2).payload!.should.eql([{ v: 7 }]);
     });
 
     it("by time: what arrived within T ms goes as one batch", async () => {
@@ -221,7 +222,7 @@ describe("jsscada-queue", function () {
       q.receive({ payload: 2 });
       await until(() => out.length === 1, 2000);
       (Date.now() - start).should.be.aboveOrEqual(140);
-      out[0].payload!.should.eql([1, 2]);
+      nth(out, 0).payload!.should.eql([1, 2]);
     });
   });
 
@@ -237,14 +238,14 @@ describe("jsscada-queue", function () {
       await until(() => events.length === 4 && out.length === 1);
       events.map((e) => e.topic).should.eql(["queue-event", "queue-event", "queue-event", "queue-event"]);
       events.map((e) => e.payload.type).should.eql(["paused", "status", "cleared", "resumed"]);
-      (events[1].payload.status as Record<string, unknown>).should.containEql({
+      (nth(events, 1).payload.status as Record<string, unknown>).should.containEql({
         name: "q1",
         size: 4,
         paused: true,
         capacity: 10_000,
       });
-      events[2].payload.count!.should.equal(4);
-      out[0].payload!.should.equal(5);
+      nth(events, 2).payload.count!.should.equal(4);
+      nth(out, 0).payload!.should.equal(5);
     });
 
     it("emits threshold crossings on the second output and colours the status", async () => {
@@ -300,7 +301,13 @@ describe("jsscada-queue", function () {
       helper.getNode("engine").receive({ topic: "status" });
       const queues = (await reply).payload.queues;
       queues.length.should.equal(1);
-      queues[0].should.containEql({ name: "q1", size: 1, capacity: 10_000, mode: "ack", persistent: false });
+      nth(queues, 0).should.containEql({
+        name: "q1",
+        size: 1,
+        capacity: 10_000,
+        mode: "ack",
+        persistent: false,
+      });
     });
 
     it("a second queue with the same name refuses with a red status", async () => {
@@ -314,7 +321,7 @@ describe("jsscada-queue", function () {
       const caught = collect<QueueMsg>(helper.getNode("caught"));
       twin.receive({ payload: 1 });
       await until(() => caught.length === 1);
-      caught[0].error!.message.should.match(/another queue node already has this name/);
+      nth(caught, 0).error!.message.should.match(/another queue node already has this name/);
     });
 
     it("an invalid setting is a red status and failing inputs, not a crash", async () => {
@@ -322,7 +329,7 @@ describe("jsscada-queue", function () {
       (callsOf(q, "status")[0] as { fill: string }).fill.should.equal("red");
       q.receive({ payload: 1 });
       await until(() => caught.length === 1);
-      caught[0].error!.message.should.match(/capacity must be a positive integer/);
+      nth(caught, 0).error!.message.should.match(/capacity must be a positive integer/);
     });
   });
 
@@ -356,15 +363,15 @@ describe("jsscada-queue", function () {
       q.receive({ payload: Buffer.from([1, 2, 3]), topic: "t" });
       await until(() => out.length === 1);
       fs.existsSync(path.join(userDir, "jsscada-queues", "q1.sqlite")).should.be.true();
-      Buffer.isBuffer(out[0].payload).should.be.true();
-      [...(out[0].payload as Buffer)].should.eql([1, 2, 3]);
+      Buffer.isBuffer(nth(out, 0).payload).should.be.true();
+      [...(nth(out, 0).payload as Buffer)].should.eql([1, 2, 3]);
     });
 
     it("messages survive a flow restart; those in flight come back marked as redeliveries", async () => {
       const first = await load(disk);
       for (let i = 1; i <= 5; i++) first.q.receive({ payload: i });
       await until(() => first.out.length === 2);
-      first.q.receive(first.out[0]);
+      first.q.receive(nth(first.out, 0));
       await until(() => first.out.length === 3);
       await delay(30);
       await helper.unload();
@@ -379,8 +386,8 @@ describe("jsscada-queue", function () {
         ]);
       for (const m of second.out.slice()) second.q.receive(m);
       await until(() => second.out.length === 4);
-      second.q.receive(second.out[2]);
-      second.q.receive(second.out[3]);
+      second.q.receive(nth(second.out, 2));
+      second.q.receive(nth(second.out, 3));
       await delay(50);
       second.out.map((m) => m.payload).should.eql([2, 3, 4, 5]);
       second.out
@@ -396,7 +403,7 @@ describe("jsscada-queue", function () {
       q.receive({ payload: 1, req, res: { socket: {} } });
       q.receive({ payload: 2, req, res: { socket: {} } });
       await until(() => out.length === 2);
-      (out[0].req === undefined && out[0].res === undefined).should.be.true();
+      (nth(out, 0).req === undefined && nth(out, 0).res === undefined).should.be.true();
       callsOf(q, "warn")
         .filter((w) => /msg.req and msg.res/.test(String(w)))
         .length.should.equal(1);

@@ -1,6 +1,7 @@
 import "should";
 import { Queue, type Delivery, type QueueOptions } from "../../lib/queue";
 import { FakeClock, payloads } from "./helpers";
+import { nth } from "../helpers/nth";
 
 const opened: { close(): unknown }[] = [];
 afterEach(() => opened.splice(0).forEach((q) => q.close()));
@@ -23,13 +24,13 @@ describe("queue delivery", () => {
       const { queue, delivered } = setup();
       await putAll(queue, [1, 2, 3]);
       payloads(delivered).should.eql([1]);
-      delivered[0].should.containEql({ attempt: 1, redelivery: false, batch: false });
+      nth(delivered, 0).should.containEql({ attempt: 1, redelivery: false, batch: false });
       queue.status().inFlight.should.equal(1);
-      queue.ack(delivered[0].id).should.be.true();
-      queue.ack(delivered[0].id).should.be.false();
+      queue.ack(nth(delivered, 0).id).should.be.true();
+      queue.ack(nth(delivered, 0).id).should.be.false();
       payloads(delivered).should.eql([1, 2]);
-      queue.ack(delivered[1].id);
-      queue.ack(delivered[2].id);
+      queue.ack(nth(delivered, 1).id);
+      queue.ack(nth(delivered, 2).id);
       queue.status().should.containEql({ size: 0, empty: true, dequeued: 3, inFlight: 0 });
     });
 
@@ -37,7 +38,7 @@ describe("queue delivery", () => {
       const { queue, delivered } = setup({ maxInFlight: 3 });
       await putAll(queue, [1, 2, 3, 4, 5]);
       payloads(delivered).should.eql([1, 2, 3]);
-      queue.ack(delivered[2].id);
+      queue.ack(nth(delivered, 2).id);
       payloads(delivered).should.eql([1, 2, 3, 4]);
       queue.status().should.containEql({ size: 4, inFlight: 3 });
     });
@@ -49,11 +50,16 @@ describe("queue delivery", () => {
       delivered.length.should.equal(1);
       clock.advance(1);
       delivered.length.should.equal(2);
-      delivered[1].should.containEql({ id: delivered[0].id, attempt: 2, redelivery: true, payload: 7 });
+      nth(delivered, 1).should.containEql({
+        id: nth(delivered, 0).id,
+        attempt: 2,
+        redelivery: true,
+        payload: 7,
+      });
       clock.advance(5_000);
-      delivered[2].should.containEql({ attempt: 3, payload: 7 });
-      queue.ack(delivered[0].id).should.be.true();
-      delivered[3].should.containEql({ attempt: 1, redelivery: false, payload: 8 });
+      nth(delivered, 2).should.containEql({ attempt: 3, payload: 7 });
+      queue.ack(nth(delivered, 0).id).should.be.true();
+      nth(delivered, 3).should.containEql({ attempt: 1, redelivery: false, payload: 8 });
       queue.status().redelivered.should.equal(2);
       queue.close();
       clock.pendingTimers.should.equal(0);
@@ -62,15 +68,20 @@ describe("queue delivery", () => {
     it("nack redelivers at once under the same id, marked as a redelivery", async () => {
       const { queue, delivered, clock } = setup({ ackTimeoutMs: 5_000 });
       await putAll(queue, [7, 8]);
-      queue.nack(delivered[0].id).should.be.true();
-      delivered[1].should.containEql({ id: delivered[0].id, attempt: 2, redelivery: true, payload: 7 });
+      queue.nack(nth(delivered, 0).id).should.be.true();
+      nth(delivered, 1).should.containEql({
+        id: nth(delivered, 0).id,
+        attempt: 2,
+        redelivery: true,
+        payload: 7,
+      });
       queue.nack(12345).should.be.false();
       clock.advance(4_999);
       delivered.length.should.equal(2);
       clock.advance(1);
-      delivered[2].should.containEql({ attempt: 3, payload: 7 });
-      queue.ack(delivered[0].id).should.be.true();
-      delivered[3].should.containEql({ attempt: 1, payload: 8 });
+      nth(delivered, 2).should.containEql({ attempt: 3, payload: 7 });
+      queue.ack(nth(delivered, 0).id).should.be.true();
+      nth(delivered, 3).should.containEql({ attempt: 1, payload: 8 });
       queue.status().redelivered.should.equal(2);
     });
 
@@ -118,7 +129,7 @@ describe("queue delivery", () => {
       await putAll(queue, [1, 2]);
       clock.advance(1_000);
       delivered.length.should.equal(1);
-      queue.ack(delivered[0].id);
+      queue.ack(nth(delivered, 0).id);
       payloads(delivered).should.eql([1, 2]);
     });
   });
@@ -142,11 +153,11 @@ describe("queue delivery", () => {
       queue.pause();
       await putAll(queue, [1, 2, 3, 4, 5]);
       queue.resume();
-      delivered[0].should.containEql({ batch: true, payloads: [1, 2, 3] });
+      nth(delivered, 0).should.containEql({ batch: true, payloads: [1, 2, 3] });
       queue.status().inFlight.should.equal(3);
-      queue.ack(delivered[0].id);
-      delivered[1].should.containEql({ batch: true, payloads: [4, 5] });
-      queue.ack(delivered[1].id);
+      queue.ack(nth(delivered, 0).id);
+      nth(delivered, 1).should.containEql({ batch: true, payloads: [4, 5] });
+      queue.ack(nth(delivered, 1).id);
       queue.status().size.should.equal(0);
     });
 
@@ -158,14 +169,14 @@ describe("queue delivery", () => {
       delivered.length.should.equal(0);
       clock.advance(400);
       delivered.length.should.equal(1);
-      delivered[0].should.containEql({ payloads: [1, 2] });
+      nth(delivered, 0).should.containEql({ payloads: [1, 2] });
     });
 
     it("by time: a full batch goes at once", async () => {
       const { queue, delivered } = setup({ batch: { size: 3, timeMs: 60_000 } });
       await putAll(queue, [1, 2, 3, 4]);
       delivered.length.should.equal(1);
-      delivered[0].should.containEql({ payloads: [1, 2, 3] });
+      nth(delivered, 0).should.containEql({ payloads: [1, 2, 3] });
     });
   });
 
@@ -184,7 +195,7 @@ describe("queue delivery", () => {
       const { queue, delivered } = setup();
       await putAll(queue, [1, 2, 3]);
       queue.clear().should.equal(3);
-      queue.ack(delivered[0].id).should.be.false();
+      queue.ack(nth(delivered, 0).id).should.be.false();
       queue.status().should.containEql({ size: 0, cleared: 3, inFlight: 0 });
       await queue.put(4);
       payloads(delivered).should.eql([1, 4]);

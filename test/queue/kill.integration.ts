@@ -32,9 +32,10 @@ describe("persistent queue survives kill -9", () => {
       const stored = new Set<number>();
       for (let after = 0; ;) {
         const rows = store.read(after, 10_000);
-        if (rows.length === 0) break;
+        const last = rows.at(-1);
+        if (last === undefined) break;
         for (const row of rows) stored.add(row.payload.seq);
-        after = rows[rows.length - 1].seq;
+        after = last.seq;
       }
       store.close();
       const missing = reported.filter((s) => !stored.has(s));

@@ -1,6 +1,7 @@
 import should from "should";
 import { Queue, QueueError, type Delivery, type DropEvent } from "../../lib/queue";
 import { payloads } from "./helpers";
+import { nth } from "../helpers/nth";
 
 const opened: { close(): unknown }[] = [];
 afterEach(() => opened.splice(0).forEach((q) => q.close()));
@@ -44,8 +45,8 @@ describe("queue overflow policies", () => {
     await queue.put(0); // delivered at once, stays in flight until acked
     for (let i = 1; i <= 5; i++) await queue.put(i);
     queue.status().should.containEql({ size: 3, dropped: 3, inFlight: 1 });
-    queue.ack(delivered[0].id).should.be.true();
-    queue.ack(delivered[1].id).should.be.true();
+    queue.ack(nth(delivered, 0).id).should.be.true();
+    queue.ack(nth(delivered, 1).id).should.be.true();
     payloads(delivered).should.eql([0, 4, 5]);
   });
 

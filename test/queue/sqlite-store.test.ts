@@ -11,6 +11,7 @@ import {
   type QueueOptions,
 } from "../../lib/queue";
 import { FakeClock, payloads, settle, tempDir } from "./helpers";
+import { nth } from "../helpers/nth";
 
 type Msg = { n: number };
 
@@ -67,7 +68,7 @@ describe("persistent queue (SqliteStore)", () => {
     const first = openQueue({ maxInFlight: 2 });
     await Promise.all(Array.from({ length: 10 }, (_, n) => first.queue.put({ n })));
     await settle();
-    first.queue.ack(first.delivered[0].id);
+    first.queue.ack(nth(first.delivered, 0).id);
     await settle();
     payloads(first.delivered).should.eql([{ n: 0 }, { n: 1 }, { n: 2 }]);
     first.queue.close().should.eql([]);
@@ -82,9 +83,9 @@ describe("persistent queue (SqliteStore)", () => {
         [1, 2, true],
         [2, 2, true],
       ]);
-    second.queue.ack(second.delivered[0].id);
+    second.queue.ack(nth(second.delivered, 0).id);
     await settle();
-    second.delivered[2].should.containEql({ payload: { n: 3 }, attempt: 1, redelivery: false });
+    nth(second.delivered, 2).should.containEql({ payload: { n: 3 }, attempt: 1, redelivery: false });
   });
 
   it("reads ahead a bounded window however long the backlog", async () => {
@@ -171,8 +172,8 @@ describe("persistent queue (SqliteStore)", () => {
     queue.on("drop", (d) => drops.push(d.reason));
     await settle();
     payloads(delivered).should.eql([{ n: 1 }, { n: 3 }]);
-    (unreadable[0] as QueueStoreError).code.should.equal("QUEUE_STORE_CORRUPT");
-    unreadable[0].message.should.match(/message 2 is not valid JSON/);
+    (nth(unreadable, 0) as QueueStoreError).code.should.equal("QUEUE_STORE_CORRUPT");
+    nth(unreadable, 0).message.should.match(/message 2 is not valid JSON/);
     drops.should.eql(["unreadable"]);
     queue.status().should.containEql({ size: 2, dropped: 1 });
   });
@@ -191,7 +192,7 @@ describe("persistent queue (SqliteStore)", () => {
     });
     open.push(reopened);
     await settle();
-    const got = payloads(delivered)[0].b;
+    const got = nth(payloads(delivered), 0).b;
     Buffer.isBuffer(got).should.be.true();
     [...got].should.eql([1, 2, 255]);
   });
