@@ -16,11 +16,11 @@ import {
   type QueueOptions,
   type QueueStore,
 } from "../lib/queue";
-import { commandOf } from "./commands";
+import { commandOf } from "./shared/commands";
 import { statusText } from "./shared/queue-status";
-import { engineFor, num } from "./runtime";
-import { STATUS, ThrottledStatus, short, refuseNode } from "./status";
-import type { QueueNodeDef } from "./types-queue";
+import { engineFor, num } from "./shared/runtime";
+import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
+import type { QueueNodeDef } from "./shared/types-queue";
 
 /** A message as the queue holds it: the producer's message object (memory) or its JSON form (disk). */
 type Held = Record<string, unknown>;

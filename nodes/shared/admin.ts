@@ -4,23 +4,15 @@
  */
 import * as path from "node:path";
 import type { NodeAPI } from "node-red";
-import { parseTagCsv } from "../lib/engine/tag-csv";
-import { type TagOptions, validateTag } from "../lib/mc/tags";
+import { parseTagCsv } from "../../lib/engine/tag-csv";
+import { type TagOptions, validateTag } from "../../lib/mc/tags";
+import { addressingOf } from "./plc-addressing";
 
 const registered = new WeakSet<object>();
 
+/** The editor's request read as deploy reads the PLC node (1E reaches fewer devices: refused alike). */
 export function tagOptionsFromQuery(q: Record<string, unknown>): TagOptions {
-  const series = ["ql", "iqr", "iqf"].includes(String(q.series))
-    ? (String(q.series) as TagOptions["series"])
-    : "ql";
-  return {
-    series,
-    encoding: q.encoding === "ascii" ? "ascii" : "binary",
-    zrHex: q.zrHex === "true",
-    octalXY: q.octalXY === "true",
-    // 1E reaches fewer devices: the editor refuses the others as deploy would.
-    ...(q.frame === "1E" ? { frame: "1E" as const } : {}),
-  };
+  return addressingOf(q);
 }
 
 export function registerAdminRoutes(RED: NodeAPI): void {
@@ -44,6 +36,6 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   });
   // Shared editor code (the tag table), loaded by each node's edit dialog.
   RED.httpAdmin.get("/jsscada/editor.js", (_req, res) => {
-    res.sendFile(path.join(__dirname, "editor", "jsscada-editor.js"));
+    res.sendFile(path.join(__dirname, "..", "editor", "jsscada-editor.js"));
   });
 }
