@@ -8,6 +8,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
 import { ApiAuth, DEFAULT_TOKEN_ENV } from "../lib/engine/api-auth";
 import { type CommandResult, fail } from "../lib/engine/registry";
+import { registerAdminRoutes } from "./shared/admin";
 import { installApiGuard } from "./shared/api-guard";
 import { EngineApi, type ApiMessage, parseRequest, websocketEnvelope } from "./shared/engine-api";
 import { engineFor, num, safeSetting, type JsscadaSettings } from "./shared/runtime";
@@ -24,6 +25,7 @@ type HttpMessage = NodeMessageInFlow & {
 };
 
 export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
   installApiGuard(RED, engineFor(RED));
   /** An environment variable as Node-RED resolves it (flow/group env first, then the process). */
   function envValue(node: Node, name: string): string | undefined {

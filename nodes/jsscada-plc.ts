@@ -5,6 +5,7 @@
  */
 import type { NodeAPI } from "node-red";
 import { PlcPool } from "../lib/pool/pool";
+import { registerAdminRoutes } from "./shared/admin";
 import { addressingOf } from "./shared/plc-addressing";
 import { poolOptionsFrom } from "./shared/plc-options";
 import { engineFor } from "./shared/runtime";
@@ -12,6 +13,7 @@ import { PLC_BUSY } from "./shared/status";
 import type { PlcNode, PlcNodeDef } from "./shared/types";
 
 export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
   function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {
     RED.nodes.createNode(this, config);
     this.tagOptions = addressingOf(config);

@@ -16,6 +16,7 @@ import {
   type QueueOptions,
   type QueueStore,
 } from "../lib/queue";
+import { registerAdminRoutes } from "./shared/admin";
 import { commandOf } from "./shared/commands";
 import { statusText } from "./shared/queue-status";
 import { engineFor, num } from "./shared/runtime";
@@ -80,6 +81,7 @@ function storeTrouble(err: unknown): string {
 }
 
 export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
   function JsscadaQueueNode(this: Node, config: QueueNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;

@@ -16,7 +16,10 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
     const path = await import("node:path");
     for (const type of TYPES) {
       currentVersion(type).should.equal(1, type);
-      const html = fs.readFileSync(path.join(__dirname, "..", "..", "..", "nodes", `${type}.html`), "utf8");
+      const html = fs.readFileSync(
+        path.join(__dirname, "..", "..", "..", "nodes", "editor", `${type}.js`),
+        "utf8",
+      );
       html.should.match(/version: \{ value: 1 \}/, type);
     }
   });
