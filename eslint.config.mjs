@@ -58,17 +58,21 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-this-alias": "off" },
   },
   {
+    // Editor code (the nodes' definitions and the shared tag table): browser scripts, ES5 like the
+    // editor's own, where `var node = this` keeps the node inside jQuery callbacks.
     files: ["nodes/editor/**/*.js"],
     languageOptions: {
       sourceType: "script",
       globals: {
         window: "readonly",
+        document: "readonly",
         setTimeout: "readonly",
         clearTimeout: "readonly",
         RED: "readonly",
         $: "readonly",
       },
     },
+    rules: { "@typescript-eslint/no-this-alias": "off" },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

@@ -2,18 +2,19 @@
  * `jsscada-engine-status`: the engine's status on an interval, and every engine command by message.
  * The reply keeps the incoming message and sets `msg.payload`, `msg.statusCode` and (HTTP)
  * `msg.headers`, so `http in` → engine-status → `http response` is a complete REST endpoint, and
- * `websocket in` → engine-status → `websocket out` a complete WebSocket API (nodes/engine-api.ts says
+ * `websocket in` → engine-status → `websocket out` a complete WebSocket API (nodes/shared/engine-api.ts says
  * who may run what).
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
 import { ApiAuth, DEFAULT_TOKEN_ENV } from "../lib/engine/api-auth";
 import { type CommandResult, fail } from "../lib/engine/registry";
-import { installApiGuard } from "./api-guard";
-import { EngineApi, type ApiMessage, parseRequest, websocketEnvelope } from "./engine-api";
-import { engineFor, num, safeSetting, type JsscadaSettings } from "./runtime";
-import { STATUS, ThrottledStatus } from "./status";
-import type { EngineStatusNodeDef } from "./types";
-import { type ListenerNode, PING_MS, linkTo } from "./websocket-link";
+import { registerAdminRoutes } from "./shared/admin";
+import { installApiGuard } from "./shared/api-guard";
+import { EngineApi, type ApiMessage, parseRequest, websocketEnvelope } from "./shared/engine-api";
+import { engineFor, num, safeSetting, type JsscadaSettings } from "./shared/runtime";
+import { STATUS, ThrottledStatus } from "./shared/status";
+import type { EngineStatusNodeDef } from "./shared/types";
+import { type ListenerNode, PING_MS, linkTo } from "./shared/websocket-link";
 
 type HttpMessage = NodeMessageInFlow & {
   statusCode?: number;
@@ -24,6 +25,7 @@ type HttpMessage = NodeMessageInFlow & {
 };
 
 export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
   installApiGuard(RED, engineFor(RED));
   /** An environment variable as Node-RED resolves it (flow/group env first, then the process). */
   function envValue(node: Node, name: string): string | undefined {

@@ -4,26 +4,19 @@
  * independently (modified-nodes deploys); the pool's reference counting keeps polling right.
  */
 import type { NodeAPI } from "node-red";
-import { type Series } from "../lib/mc/devices";
 import { PlcPool } from "../lib/pool/pool";
-import { poolOptionsFrom } from "./plc-options";
-import { engineFor } from "./runtime";
-import { PLC_BUSY } from "./status";
-import type { PlcNode, PlcNodeDef } from "./types";
+import { registerAdminRoutes } from "./shared/admin";
+import { addressingOf } from "./shared/plc-addressing";
+import { poolOptionsFrom } from "./shared/plc-options";
+import { engineFor } from "./shared/runtime";
+import { PLC_BUSY } from "./shared/status";
+import type { PlcNode, PlcNodeDef } from "./shared/types";
 
 export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
   function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {
     RED.nodes.createNode(this, config);
-    const series = (["ql", "iqr", "iqf"].includes(config.series) ? config.series : "ql") as Series;
-    const frame = config.frame === "1E" || config.frame === "4E" ? config.frame : "3E";
-    this.tagOptions = {
-      series,
-      encoding: config.encoding === "ascii" ? "ascii" : "binary",
-      zrHex: Boolean(config.zrHex),
-      // FX (the usual 1E PLC) and iQ-F number X/Y in octal; A/Q over 1E in hex (box unticked).
-      octalXY: (series === "iqf" || frame === "1E") && config.octalXY !== false,
-      frame,
-    };
+    this.tagOptions = addressingOf(config);
     const options = poolOptionsFrom(config);
     this.plcName = typeof options === "string" ? config.name || config.host || this.id : options.name;
     if (typeof options === "string") {

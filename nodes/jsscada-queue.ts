@@ -16,11 +16,12 @@ import {
   type QueueOptions,
   type QueueStore,
 } from "../lib/queue";
-import { commandOf } from "./commands";
+import { registerAdminRoutes } from "./shared/admin";
+import { commandOf } from "./shared/commands";
 import { statusText } from "./shared/queue-status";
-import { engineFor, num } from "./runtime";
-import { STATUS, ThrottledStatus, short, refuseNode } from "./status";
-import type { QueueNodeDef } from "./types-queue";
+import { engineFor, num } from "./shared/runtime";
+import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
+import type { QueueNodeDef } from "./shared/types-queue";
 
 /** A message as the queue holds it: the producer's message object (memory) or its JSON form (disk). */
 type Held = Record<string, unknown>;
@@ -80,6 +81,7 @@ function storeTrouble(err: unknown): string {
 }
 
 export = function (RED: NodeAPI): void {
+  registerAdminRoutes(RED);
   function JsscadaQueueNode(this: Node, config: QueueNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;

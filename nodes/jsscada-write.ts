@@ -6,10 +6,10 @@
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { TagWriter, type PlcWriteError } from "../lib/engine/writer";
-import { registerAdminRoutes } from "./admin";
-import { STATUS, ThrottledStatus, short, refuseNode } from "./status";
-import type { PlcNode } from "./types";
-import type { WriteNodeDef } from "./types-handshake";
+import { registerAdminRoutes } from "./shared/admin";
+import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
+import type { PlcNode } from "./shared/types";
+import type { WriteNodeDef } from "./shared/types-handshake";
 
 type Done = (err?: Error) => void;
 

@@ -17,7 +17,7 @@
  *                   where nobody configured it.
  */
 "use strict";
-/* global Buffer, setTimeout, AbortController */
+/* global setTimeout, AbortController */
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const http = require("node:http");
@@ -47,16 +47,12 @@ if (!fs.existsSync(path.join(DIST, "nodes", "jsscada-plc.js"))) {
 }
 
 const { PlcSimulator, runPlcProgram } = require(path.join(DIST, "lib", "simulator"));
-const { DEMO_GENERATORS } = require(path.join(DIST, "lib", "cli", "run"));
-const { HANDSHAKE } = require("./demo-flow");
+const { DEMO_GENERATORS, DEMO_HANDSHAKE: HANDSHAKE, seedDemoRecipe } = require(
+  path.join(DIST, "lib", "simulator", "demo-addresses"),
+);
 
-/** Recipe data for the on-demand HANDSHAKE group, and a part record per PLC transaction. */
-function seedMemory(memory) {
-  memory.set("D500", 3);
-  [1200, 350, 75, 20].forEach((v, i) => memory.set(`D${501 + i}`, v));
-  const name = Buffer.from("PUMP HOUSING A3".padEnd(16, "\0"), "latin1");
-  for (let i = 0; i < 8; i++) memory.set(`D${510 + i}`, name.readUInt16LE(i * 2));
-}
+/** The part record's addresses, by tag name. */
+const PART = Object.fromEntries(HANDSHAKE.tags.map((t) => [t.name, t.address]));
 
 /**
  * The PLC side of the demo's REQ/ACK handshake: every 3 s a new part record, REQ set, wait for ACK,
@@ -77,9 +73,9 @@ function startPlcProgram(memory, signal) {
         writeData: () => {
           seq = (seq % 65535) + 1;
           memory.set(HANDSHAKE.sequence, seq);
-          memory.set("D1110", 1000 + (seq % 9000));
-          memory.set("D1111", 480 + Math.round(Math.random() * 40));
-          memory.set("D1112", Math.random() < 0.95 ? 1 : 2);
+          memory.set(PART.partNo, 1000 + (seq % 9000));
+          memory.set(PART.weight, 480 + Math.round(Math.random() * 40));
+          memory.set(PART.result, Math.random() < 0.95 ? 1 : 2);
         },
       });
       // The pause takes its abort listener off again (one left per part is a MaxListenersExceededWarning).
@@ -161,7 +157,7 @@ async function main() {
       fail(`cannot start the simulator: ${err.message} (another one running? set SIM_PORT)`);
     }
     for (const g of DEMO_GENERATORS) simulator.addGenerator(g);
-    seedMemory(simulator.memory);
+    seedDemoRecipe(simulator.memory);
     program = startPlcProgram(simulator.memory, abort.signal);
     process.env.PLC_HOST = "127.0.0.1";
     process.env.PLC_PORT = String(simulator.port);

@@ -8,7 +8,8 @@ import { McAddressError, McError, McValueError } from "../mc/errors";
 import { executeReadPlan, planReads, planWrites, type WriteItem } from "../mc/planner";
 import { parseTag, type Tag } from "../mc/tags";
 import { type TagValue } from "../mc/values";
-import { PlcSimulator, type GeneratorSpec } from "../simulator";
+import { PlcSimulator } from "../simulator";
+import { DEMO_GENERATORS } from "../simulator/demo-addresses";
 import { CLEAR_MODES, type ClearMode, type RemoteOperation } from "../mc/commands";
 import {
   COMMON_OPTIONS,
@@ -380,15 +381,6 @@ function paddingOption(values: Record<string, unknown>): "space" | "nul" | undef
   if (p === undefined || p === "space" || p === "nul") return p;
   throw new UsageError(`--model-padding must be space or nul, got "${String(p)}"`);
 }
-
-/** The --generators demo set: something visibly moving on the common word and bit devices. */
-export const DEMO_GENERATORS: readonly GeneratorSpec[] = [
-  { kind: "counter", address: "D0", periodMs: 100 },
-  { kind: "sine", address: "D1", periodMs: 100, amplitude: 1000, cycleMs: 10_000 },
-  { kind: "randomWalk", address: "D2", periodMs: 200, step: 25 },
-  { kind: "toggle", address: "M0", periodMs: 500 },
-  { kind: "counter", address: "D10", periodMs: 1000, step: 10 },
-];
 
 async function sim(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, SIM_OPTIONS);

@@ -97,19 +97,22 @@ describe("Dashboard 1 example in chromium", function () {
 
   it("/ui: the PLC row shows the engine's live load, and turns red when the PLC cannot keep up", async () => {
     const plcRow = page.locator("table.jsscada-d1-plcs tr[data-plc]");
-    const shown = async () => {
-      const cell = async (c: string) => (await plcRow.locator(`td.${c}`).textContent())!.trim();
-      return {
-        level: (await plcRow.getAttribute("data-level"))!,
-        requestsPerSec: Number(await cell("req")),
-        meanRequestMs: Number(await cell("mean")),
-        busy: await cell("busy"),
-        connections: (await cell("conns")).split(" · "),
-        wordsPerSec: Number(await cell("words")),
-        saved: Number((await cell("saved")).split(" ")[0]),
-        missed: Number(await cell("missed")),
-      };
-    };
+    // One read of the whole row inside the page, so its cells, flag and colour come from one render.
+    const shown = () =>
+      plcRow.evaluate((tr) => {
+        const cell = (c: string) => tr.querySelector(`td.${c}`)!.textContent!.trim();
+        return {
+          level: tr.getAttribute("data-level")!,
+          requestsPerSec: Number(cell("req")),
+          meanRequestMs: Number(cell("mean")),
+          busy: cell("busy"),
+          busyColour: getComputedStyle(tr.querySelector("td.busy")!).color,
+          connections: cell("conns").split(" · "),
+          wordsPerSec: Number(cell("words")),
+          saved: Number(cell("saved").split(" ")[0]),
+          missed: Number(cell("missed")),
+        };
+      });
     await eventually(
       async () => {
         if ((await plcRow.count()) !== 1) return false;
@@ -126,16 +129,24 @@ describe("Dashboard 1 example in chromium", function () {
     const engine = (await probe(rt)).plcs[0] as { load: { shared: { saved: number }; missedCycles: number } };
     engine.load.shared.saved.should.be.aboveOrEqual(quiet.saved);
 
-    // A PLC that takes 1.5 s per request cannot answer a group polled every second: busy near 100 %
-    // over the 10 s window, the row red and flagged, cycles missed.
+    // A PLC that takes 1.5 s per request cannot answer a group polled every second: over the 10 s
+    // window its connection is busy 75–100 % of the time (a group waits for the next grid slot after a
+    // missed one), so the row turns red and says so, and cycles are missed.
     sim.setLatency(1500);
     try {
-      await eventually(async () => (await plcRow.getAttribute("data-level")) === "alarm", 40000, "a red row");
-      const loaded = await shown();
-      loaded.busy.should.match(/^(9\d|100) % overloaded$/);
-      (await plcRow.locator("td.busy").evaluate((e) => getComputedStyle(e).color)).should.equal(
-        "rgb(198, 40, 40)",
+      let loaded = await shown();
+      await eventually(
+        async () => {
+          loaded = await shown();
+          // On the way up the row passes yellow: each render flagged by its own busy %.
+          loaded.level.should.equal(levelOf(parseFloat(loaded.busy)));
+          return loaded.level === "alarm";
+        },
+        40000,
+        "a red row",
       );
+      loaded.busy.should.match(/^(9\d|100) % overloaded$/);
+      loaded.busyColour.should.equal("rgb(198, 40, 40)");
       await eventually(async () => (await shown()).missed > 0, 10000, "missed cycles counted");
       await page.screenshot({ path: path.join(SHOTS, "dashboard-1-plc-busy.png"), fullPage: true });
     } finally {

@@ -1,5 +1,7 @@
 /** node-red-node-test-helper, initialised once, plus the package's node modules and core test nodes. */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { catalogNamespace } from "../../nodes/shared/i18n";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export interface TestNode {
@@ -29,9 +31,41 @@ export const helper: Helper = require("node-red-node-test-helper");
 helper.init(require.resolve("node-red"));
 
 const dist = path.join(__dirname, "..", "..", "nodes");
-export const plcNode = require(path.join(dist, "jsscada-plc"));
-export const fixedNode = require(path.join(dist, "jsscada-poll-fixed"));
-export const engineStatusNode = require(path.join(dist, "jsscada-engine-status"));
+type NodeModule = (RED: object) => unknown;
+
+/**
+ * The package's node module of `type`, given a RED whose `RED._` renders the English catalog as a
+ * real runtime does (the test helper's returns the bare key): the catalogs are registered with
+ * Node-RED's own i18n under the namespaces its loader gives them, and a key without one gets the
+ * node file's, so tests read the texts users see.
+ */
+export function nodeModule(type: string): NodeModule {
+  const module = require(path.join(dist, type)) as NodeModule;
+  return async (RED: object) => module(Object.create(RED, { _: { value: await englishText(type) } }));
+}
+
+/** `RED._` as a runtime gives it to the node file of `type`, in English. */
+export async function englishText(type: string): Promise<(key: string, params?: object) => string> {
+  await catalogsReady;
+  return (key, params) => i18n._(key.includes(":") ? key : `${catalogNamespace(type)}:${key}`, params);
+}
+
+const i18n = require("@node-red/util").i18n as {
+  init(settings: object): void;
+  registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
+  _(key: string, params?: object): string;
+};
+i18n.init({ lang: "en-US" });
+const catalogsReady = Promise.all(
+  fs
+    .readdirSync(path.join(dist, "locales", "en-US"))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => i18n.registerMessageCatalog(catalogNamespace(f.slice(0, -5)), path.join(dist, "locales"), f)),
+);
+
+export const plcNode = nodeModule("jsscada-plc");
+export const fixedNode = nodeModule("jsscada-poll-fixed");
+export const engineStatusNode = nodeModule("jsscada-engine-status");
 export const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 export const ALL_NODES = [plcNode, fixedNode, engineStatusNode, catchNode];
 

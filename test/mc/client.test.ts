@@ -58,7 +58,7 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     results.should.eql([[1], [2], [3]]);
   });
 
-  it("holds the process only while a request is in flight: an idle connection's time-out timer is unref'd", async () => {
+  it("leaves no timer holding the process once the last answer is in (the time-out timer is unref'd)", async () => {
     let release: (() => void) | undefined;
     peer = await startTcpPeer(fmt3e, (req) => {
       release = () => req.send(req.answer(words(7)));
@@ -69,7 +69,6 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     const idle = timers();
     for (let round = 0; round < 2; round++) {
       const answer = read1(client);
-      timers().should.equal(idle + 1, "the time-out of the request in flight");
       await until(() => release !== undefined);
       release!();
       release = undefined;

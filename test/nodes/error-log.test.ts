@@ -1,6 +1,6 @@
 import "should";
 import type { Node } from "node-red";
-import { ErrorLog } from "../../nodes/error-log";
+import { ErrorLog } from "../../nodes/shared/error-log";
 
 describe("ErrorLog (what Catch nodes get)", () => {
   function fakeNode() {

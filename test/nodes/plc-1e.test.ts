@@ -2,16 +2,14 @@
  * A 1E PLC (FX3U with an Ethernet adapter, as the simulator plays it) in a flow: the PLC node's frame
  * choice reaches the runtime, a FIXED group polls it and a write node writes to it, with X/Y in octal.
  */
-import * as path from "node:path";
 import "should";
 import { validateTag } from "../../lib/mc/tags";
 import { PlcSimulator } from "../../lib/simulator";
-import { tagOptionsFromQuery } from "../../nodes/admin";
+import { tagOptionsFromQuery } from "../../nodes/shared/admin";
 import { delay, until } from "../helpers/scripted-peer";
-import { ALL_NODES, catchAll, helper, nextMessage, plcConfig } from "../helpers/node-red";
+import { ALL_NODES, catchAll, helper, nextMessage, nodeModule, plcConfig } from "../helpers/node-red";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const writeNode = require(path.join(__dirname, "..", "..", "nodes", "jsscada-write"));
+const writeNode = nodeModule("jsscada-write");
 const NODES = [...ALL_NODES, writeNode];
 
 interface Msg {

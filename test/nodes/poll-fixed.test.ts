@@ -295,4 +295,26 @@ describe("jsscada-poll-fixed", function () {
     out.find((m) => m.topic === "g3")!.payload.should.eql({ a: 80, b: 87 + 88 * 65536 });
     mine[0]!.payload.should.eql({ a: 120, b: 127 + 128 * 65536 });
   });
+
+  it("a flow saved before `version` and `shareReads` (and a PLC node with only host and port) polls as it always did", async () => {
+    await helper.load(ALL_NODES, [
+      { id: "plc", type: "jsscada-plc", name: "old-plc", host: "127.0.0.1", port: String(sim.port) },
+      {
+        id: "old-node",
+        type: "jsscada-poll-fixed",
+        plc: "plc",
+        group: "old",
+        interval: "50",
+        tags: [{ name: "speed", address: "D100" }],
+        wires: [["out"], []],
+      },
+      ...helpers,
+    ]);
+    const msg = await nextMessage<Msg>(helper.getNode("out"));
+    msg.payload.should.eql({ speed: 1234 });
+    // Shared reads, object payload, every cycle: the defaults such a flow always ran with.
+    msg.polling!.should.containEql({ group: "old", plc: "old-plc", shared: true });
+    const status = helper.getNode("old-node").status as unknown as { args: Array<[{ text: string }]> };
+    await until(() => status.args.some(([s]) => /^1 tags · \d+ ms · PLC \d+ %$/.test(s.text)));
+  });
 });

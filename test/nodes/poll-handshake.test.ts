@@ -1,12 +1,19 @@
-import * as path from "node:path";
 import "should";
 import { runPlcProgram } from "../../lib/simulator/handshake-program";
 import { PlcSimulator } from "../../lib/simulator";
 import { delay, until } from "../helpers/scripted-peer";
-import { ALL_NODES, catchAll, collect, helper, nextMessage, plcConfig } from "../helpers/node-red";
+import {
+  ALL_NODES,
+  catchAll,
+  collect,
+  helper,
+  nextMessage,
+  nodeModule,
+  plcConfig,
+} from "../helpers/node-red";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const handshakeNode = require(path.join(__dirname, "..", "..", "nodes", "jsscada-poll-handshake"));
+const handshakeNode = nodeModule("jsscada-poll-handshake");
 const httpInNode = require("@node-red/nodes/core/network/21-httpin.js");
 const completeNode = require("@node-red/nodes/core/common/24-complete.js");
 const functionNode = require("@node-red/nodes/core/function/10-function.js");

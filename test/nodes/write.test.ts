@@ -1,10 +1,8 @@
-import * as path from "node:path";
 import "should";
 import { PlcSimulator } from "../../lib/simulator";
-import { ALL_NODES, catchAll, helper, nextMessage, plcConfig } from "../helpers/node-red";
+import { ALL_NODES, catchAll, helper, nextMessage, nodeModule, plcConfig } from "../helpers/node-red";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const writeNode = require(path.join(__dirname, "..", "..", "nodes", "jsscada-write"));
+const writeNode = nodeModule("jsscada-write");
 const NODES = [...ALL_NODES, writeNode];
 
 interface Msg {

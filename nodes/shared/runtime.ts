@@ -4,10 +4,10 @@
  * by `RED.events`, which all modules of one runtime share.
  */
 import type { Node, NodeAPI } from "node-red";
-import { ReadCoalescer } from "../lib/engine/read-coalescer";
-import { Engine, type GroupMode } from "../lib/engine/registry";
-import { SharedReads } from "../lib/engine/shared-reads";
-import { type PlcPool } from "../lib/pool/pool";
+import { ReadCoalescer } from "../../lib/engine/read-coalescer";
+import { Engine, type GroupMode } from "../../lib/engine/registry";
+import { SharedReads } from "../../lib/engine/shared-reads";
+import { type PlcPool } from "../../lib/pool/pool";
 import { refuseNode } from "./status";
 
 const engines = new WeakMap<object, Engine>();
@@ -16,7 +16,7 @@ export interface JsscadaSettings {
   maxGroups?: number;
   /** How often engine-status nodes ping their WebSocket clients (default 30 000 ms). */
   websocketPingMs?: number;
-  /** Where the REST API lives under httpNodeRoot (default "/api/polling"): see nodes/api-guard.ts. */
+  /** Where the REST API lives under httpNodeRoot (default "/api/polling"): see nodes/shared/api-guard.ts. */
   apiRoot?: string;
 }
 

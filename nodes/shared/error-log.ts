@@ -11,7 +11,7 @@
  * `msg.pollingError = {code, group, plc, tag?, step?, suppressed}`.
  */
 import type { Node, NodeMessage } from "node-red";
-import { LogRateLimiter, withRepeatCount } from "../lib/core/rate-limit";
+import { LogRateLimiter, withRepeatCount } from "../../lib/core/rate-limit";
 
 export interface ErrorDetails {
   readonly code: string;

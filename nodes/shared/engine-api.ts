@@ -8,8 +8,8 @@
  * that authenticated with `{"command":"auth","token":"…"}`. Other messages (inject, Dashboard,
  * function nodes) come from flows the runtime's owner deployed and are trusted.
  */
-import { type ApiAuth, type AuthFailure, AuthenticatedSessions } from "../lib/engine/api-auth";
-import { type CommandResult, type Engine, echo, fail } from "../lib/engine/registry";
+import { type ApiAuth, type AuthFailure, AuthenticatedSessions } from "../../lib/engine/api-auth";
+import { type CommandResult, type Engine, echo, fail } from "../../lib/engine/registry";
 
 export type Source = "http" | "websocket" | "runtime";
 

@@ -1,6 +1,6 @@
 /** The properties the jsscada-queue editor dialog saves, as the runtime receives them (strings from inputs). */
 import type { NodeDef } from "node-red";
-import type { DeliveryMode, OverflowPolicy } from "../lib/queue";
+import type { DeliveryMode, OverflowPolicy } from "../../lib/queue";
 
 export interface QueueNodeDef extends NodeDef {
   /** The node's `name` is the queue name: unique per runtime, shown in engine status, names the disk file. */

@@ -1,7 +1,7 @@
 /** Reading a command from an input message: `msg.payload.command` wins over `msg.topic`. */
 import type { NodeMessage } from "node-red";
-import { parseTagCsv } from "../lib/engine/tag-csv";
-import { type TagDefinition } from "../lib/engine/tag-table";
+import { parseTagCsv } from "../../lib/engine/tag-csv";
+import { type TagDefinition } from "../../lib/engine/tag-table";
 
 export interface InputCommand {
   readonly command: string;

@@ -1,8 +1,8 @@
 /** The properties each node's editor dialog saves, as the runtime receives them (strings from inputs). */
 import type { Node, NodeDef } from "node-red";
-import { type TagDefinition } from "../lib/engine/tag-table";
-import { type TagOptions } from "../lib/mc/tags";
-import { type PlcPool } from "../lib/pool/pool";
+import { type TagDefinition } from "../../lib/engine/tag-table";
+import { type TagOptions } from "../../lib/mc/tags";
+import { type PlcPool } from "../../lib/pool/pool";
 
 export interface PlcNodeDef extends NodeDef {
   host: string;

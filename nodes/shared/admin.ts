@@ -1,26 +1,22 @@
 /**
  * Admin HTTP routes for the editor, guarded by Node-RED's permissions: tag address validation as you
- * type (by the runtime's own parser, so the editor and deploy agree), and the shared editor script.
+ * type (by the runtime's own parser, so the editor and deploy agree), and the editor scripts.
  */
 import * as path from "node:path";
 import type { NodeAPI } from "node-red";
-import { parseTagCsv } from "../lib/engine/tag-csv";
-import { type TagOptions, validateTag } from "../lib/mc/tags";
+import { parseTagCsv } from "../../lib/engine/tag-csv";
+import { type TagOptions, validateTag } from "../../lib/mc/tags";
+import { addressingOf } from "./plc-addressing";
 
 const registered = new WeakSet<object>();
+/** dist/nodes/editor, where the build copies nodes/editor. */
+const EDITOR_DIR = path.join(__dirname, "..", "editor");
+/** Only the editor's own files, never a path. */
+const EDITOR_FILE = /^jsscada-[a-z0-9-]+\.js$/;
 
+/** The editor's request read as deploy reads the PLC node (1E reaches fewer devices: refused alike). */
 export function tagOptionsFromQuery(q: Record<string, unknown>): TagOptions {
-  const series = ["ql", "iqr", "iqf"].includes(String(q.series))
-    ? (String(q.series) as TagOptions["series"])
-    : "ql";
-  return {
-    series,
-    encoding: q.encoding === "ascii" ? "ascii" : "binary",
-    zrHex: q.zrHex === "true",
-    octalXY: q.octalXY === "true",
-    // 1E reaches fewer devices: the editor refuses the others as deploy would.
-    ...(q.frame === "1E" ? { frame: "1E" as const } : {}),
-  };
+  return addressingOf(q);
 }
 
 export function registerAdminRoutes(RED: NodeAPI): void {
@@ -42,8 +38,19 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       res.json({ error: (err as Error).message });
     }
   });
-  // Shared editor code (the tag table), loaded by each node's edit dialog.
+  // Editor code, linted and formatted as files: the shared tag table (jsscada/editor.js) and each
+  // node's definition (jsscada/editor/<type>.js), loaded by the <script src> tags of the nodes' .html.
   RED.httpAdmin.get("/jsscada/editor.js", (_req, res) => {
-    res.sendFile(path.join(__dirname, "editor", "jsscada-editor.js"));
+    res.sendFile(path.join(EDITOR_DIR, "jsscada-editor.js"));
+  });
+  RED.httpAdmin.get("/jsscada/editor/:file", (req, res) => {
+    const file = String(req.params.file);
+    if (!EDITOR_FILE.test(file)) {
+      res.sendStatus(404);
+      return;
+    }
+    res.sendFile(path.join(EDITOR_DIR, file), (err) => {
+      if (err && !res.headersSent) res.sendStatus(404);
+    });
   });
 }

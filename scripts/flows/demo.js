@@ -1,31 +1,24 @@
 /**
- * The `npm start` demo flow: the example building blocks (scripts/demo-flows.js) on one runtime, around
+ * demo/flow.json, the `npm start` demo flow: the example building blocks on one runtime, around
  * one PLC whose host and port come from ${PLC_HOST} / ${PLC_PORT} (set by scripts/start.js: the
  * built-in simulator, or a real PLC).
  */
 "use strict";
+const { Flow, comment, debug, fixedGroup, handshakeGroup, inject, plc } = require("./builder");
+const { dashboard } = require("./dashboard-2");
+const { handshakeToDatabase } = require("./database");
+const { DEMO_HANDSHAKE, TAGS } = require("./demo-plc");
+const { page, recordsApi, restApi, wsBroadcast } = require("./web");
 
-/** Where the simulator's "PLC program" (scripts/start.js) runs the REQ/ACK handshake. */
-const HANDSHAKE = {
-  req: "M100",
-  ack: "D1101",
-  sequence: "D1102",
-  tags: [
-    { name: "partNo", address: "D1110" },
-    { name: "weight", address: "D1111" },
-    { name: "result", address: "D1112" },
-  ],
-};
-
-function demoFlow(b) {
-  const f = new b.Flow("demo");
+function demoFlow() {
+  const f = new Flow("demo");
   f.tab(
     "tab-plc",
     "Demo: PLC and groups",
     "The demo PLC is ${PLC_HOST}:${PLC_PORT}: the simulator started by `npm start`, or the PLC named by\n" +
       "PLC_HOST/PLC_PORT when you start it with them.",
   );
-  b.comment(
+  comment(
     f,
     "note",
     "npm start: simulator + this flow (rewritten from demo/ at every start)",
@@ -37,14 +30,14 @@ function demoFlow(b) {
     0,
     0,
   );
-  const plc = b.plc(f, "Demo PLC", "${PLC_HOST}", "${PLC_PORT}");
-  const dbg = b.debug(f, "data", "group data", 2, 2, false);
-  b.fixedGroup(f, "fast", plc, "fast-1s", b.TAGS.fast, 1, "s", 1, 1, [[dbg], []]);
-  b.fixedGroup(f, "medium", plc, "medium-5s", b.TAGS.slow, 5, "s", 1, 2, [[dbg], []]);
-  b.fixedGroup(
+  const plcId = plc(f, "Demo PLC", "${PLC_HOST}", "${PLC_PORT}");
+  const dbg = debug(f, "data", "group data", 2, 2, false);
+  fixedGroup(f, "fast", plcId, "fast-1s", TAGS.fast, 1, "s", 1, 1, [[dbg], []]);
+  fixedGroup(f, "medium", plcId, "medium-5s", TAGS.slow, 5, "s", 1, 2, [[dbg], []]);
+  fixedGroup(
     f,
     "slow",
-    plc,
+    plcId,
     "slow-10s",
     [
       { name: "walk", address: "D2" },
@@ -56,14 +49,14 @@ function demoFlow(b) {
     3,
     [[dbg], []],
   );
-  b.inject(f, "recipe-timer", "every 30 s", "", 0, 4, [[f.id("recipe")]], "30");
-  b.handshakeGroup(f, "recipe", plc, "recipe-on-demand", b.TAGS.recipe, { trigger: "message" }, 1, 4, [
+  inject(f, "recipe-timer", "every 30 s", "", 0, 4, [[f.id("recipe")]], "30");
+  handshakeGroup(f, "recipe", plcId, "recipe-on-demand", TAGS.recipe, { trigger: "message" }, 1, 4, [
     [dbg],
     [f.id("rejected")],
     [],
   ]);
-  b.debug(f, "rejected", "rejected triggers", 2, 5);
-  b.comment(
+  debug(f, "rejected", "rejected triggers", 2, 5);
+  comment(
     f,
     "hs-note",
     "PLC REQ/ACK → disk queue → SQLite (as examples/06)",
@@ -74,10 +67,10 @@ function demoFlow(b) {
     6,
   );
   // The simulator's program may have set REQ before Node-RED started: handle it rather than wait.
-  b.handshakeToDatabase(f, plc, "plc-report", HANDSHAKE, "parts-to-database", 7, {
+  handshakeToDatabase(f, plcId, "plc-report", DEMO_HANDSHAKE, "parts-to-database", 7, {
     reqHighAtStart: "handle",
   });
-  b.comment(
+  comment(
     f,
     "records-note",
     "GET /api/parts/last: the last 10 records of the parts table, as JSON",
@@ -85,18 +78,18 @@ function demoFlow(b) {
     0,
     12,
   );
-  b.recordsApi(f, 13);
+  recordsApi(f, 13);
   f.tab("tab-rest", "REST API", "The 10 REST endpoints of examples/02-rest-api.json.");
-  b.restApi(f, 0);
+  restApi(f, 0);
 
   f.tab("tab-ws", "WebSocket + page", "examples/03-websocket-status-page.json: /ws/polling and /polling-ws.");
-  b.wsBroadcast(f, 0);
-  b.page(f, "page-ws", "/polling-ws", "ws", 0, 4);
-  b.page(f, "page-http", "/polling", "http", 0, 5);
+  wsBroadcast(f, 0);
+  page(f, "page-ws", "/polling-ws", "ws", 0, 4);
+  page(f, "page-http", "/polling", "http", 0, 5);
 
   f.tab("tab-dash", "Dashboard 2", "examples/05-dashboard-2.json: /dashboard/polling.");
-  b.dashboard(f, 0, { records: true });
+  dashboard(f, 0, { records: true });
   return f;
 }
 
-module.exports = { demoFlow, HANDSHAKE };
+module.exports = demoFlow;

@@ -8,7 +8,7 @@
  * API); Node-RED does not ping from the server side itself. Without that server nothing is pinged.
  */
 import { EventEmitter } from "node:events";
-import { AuthenticatedSessions } from "../lib/engine/api-auth";
+import { AuthenticatedSessions } from "../../lib/engine/api-auth";
 
 /** Default ping period; the original system's contract is at least once a minute. */
 export const PING_MS = 30_000;

@@ -1,6 +1,6 @@
 /** The PLC config node's editor strings turned into pool options, validated. */
-import { type Series } from "../lib/mc/devices";
-import { type PoolOptions } from "../lib/pool/pool";
+import { type PoolOptions } from "../../lib/pool/pool";
+import { addressingOf } from "./plc-addressing";
 import { num, substituteEnv } from "./runtime";
 import type { PlcNodeDef } from "./types";
 
@@ -16,6 +16,7 @@ export function poolOptionsFrom(config: PlcNodeDef): PoolOptions | string {
     checks.push([label, n, min, max]);
     return n;
   };
+  const { frame, encoding, series, zrHex } = addressingOf(config);
   const options: PoolOptions = {
     name: config.name || `${host}:${port}`,
     connections: field("connections", config.connections, 1, 1, 64),
@@ -23,10 +24,10 @@ export function poolOptionsFrom(config: PlcNodeDef): PoolOptions | string {
       host,
       port,
       transport: config.transport === "udp" ? "udp" : "tcp",
-      frame: config.frame === "4E" || config.frame === "1E" ? config.frame : "3E",
-      encoding: config.encoding === "ascii" ? "ascii" : "binary",
-      series: (["ql", "iqr", "iqf"].includes(config.series) ? config.series : "ql") as Series,
-      zrHex: Boolean(config.zrHex),
+      frame,
+      encoding,
+      series,
+      zrHex,
       route: {
         network: field("network number", config.network, 0, 0, 255),
         pc: field("PC number", config.pc, 0xff, 0, 255),

@@ -14,7 +14,7 @@
  * configuration, so it needs no list of its own.
  */
 import type { NodeAPI } from "node-red";
-import { type Engine } from "../lib/engine/registry";
+import { type Engine } from "../../lib/engine/registry";
 import { type JsscadaSettings, safeSetting } from "./runtime";
 
 export const DEFAULT_API_ROOT = "/api/polling";

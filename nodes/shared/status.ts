@@ -3,6 +3,7 @@
  * send 100 status updates a second to every open editor.
  */
 import type { Node, NodeMessageInFlow, NodeStatus } from "node-red";
+import { type Clock, type TimerHandle, systemClock } from "../../lib/core/clock";
 
 export const STATUS = {
   polling: (text: string): NodeStatus => ({ fill: "green", shape: "dot", text }),
@@ -21,41 +22,46 @@ export const STATUS = {
  */
 export const PLC_BUSY = { yellow: 70, red: 90 } as const;
 
-/** The status for a failed poll: grey when the PLC is disabled, red ring when unreachable, else red dot. */
-export function statusForError(code: string, message: string): NodeStatus {
+/**
+ * The status for a failed poll: grey when the PLC is disabled, red ring when unreachable, else red dot.
+ * `text` gives the shared catalog's texts (the cause itself comes from lib, in its own words).
+ */
+export function statusForError(code: string, message: string, text: (key: string) => string): NodeStatus {
+  if (code === "MC_PLC_DISABLED") return STATUS.disabled(text("status.plcDisabled"));
   // The node already names its group; the status line has room for the cause only.
-  const text = short(message.replace(/^group [^:,]+[:,] /, ""));
-  if (code === "MC_PLC_DISABLED") return STATUS.disabled("PLC disabled");
-  if (code === "MC_PLC_OFFLINE" || code.startsWith("MC_CONNECTION")) return STATUS.disconnected(text);
-  return STATUS.error(text);
+  const cause = short(message.replace(/^group [^:,]+[:,] /, ""));
+  if (code === "MC_PLC_OFFLINE" || code.startsWith("MC_CONNECTION")) return STATUS.disconnected(cause);
+  return STATUS.error(cause);
 }
 
+/** The first status shows at once; later ones at most every `minIntervalMs`, the latest winning. */
 export class ThrottledStatus {
   private pending?: NodeStatus;
   private shown?: string;
-  private timer?: NodeJS.Timeout;
-  private lastAt = 0;
+  private timer?: TimerHandle;
+  private lastAt = -Infinity;
   private closed = false;
 
   constructor(
-    private readonly node: Node,
+    private readonly node: Pick<Node, "status">,
     private readonly minIntervalMs = 250,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   set(status: NodeStatus): void {
     // Late events (a cycle finishing during close) must not start a timer on a closed node.
     if (this.closed) return;
     this.pending = status;
-    const wait = this.lastAt + this.minIntervalMs - Date.now();
+    const wait = this.lastAt + this.minIntervalMs - this.clock.now();
     if (wait <= 0) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), wait);
+    else this.timer ??= this.clock.setTimeout(() => this.flush(), wait);
   }
 
   private flush(): void {
     this.timer = undefined;
     if (!this.pending) return;
     const key = JSON.stringify(this.pending);
-    this.lastAt = Date.now();
+    this.lastAt = this.clock.now();
     if (key !== this.shown) {
       this.shown = key;
       this.node.status(this.pending);
@@ -65,7 +71,7 @@ export class ThrottledStatus {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
   }

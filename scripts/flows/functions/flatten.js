@@ -1,0 +1,2 @@
+msg.payload = msg.payload.flat();
+return msg;
