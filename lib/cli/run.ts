@@ -2,6 +2,9 @@
  * The jsscada-mc command line: read and write tags, query a PLC, or run the simulator. Everything runs
  * in-process through runCli so tests drive it without spawning; main.ts only wires up the process.
  * Exit codes: 0 ok, 1 PLC or communication error, 2 usage error (bad option, address or value).
+ *
+ * Over 400 lines because the help texts live beside the commands they describe; the commands
+ * themselves are short functions over the library.
  */
 import { McClient } from "../mc/client";
 import { McAddressError, McError, McValueError } from "../mc/errors";

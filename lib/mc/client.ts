@@ -3,6 +3,9 @@
  * order within an owner; on 3E frames one request is in flight at a time (responses carry no id), on 4E
  * several, matched by serial number.
  * Every request ends: with its result, a PLC end code, a time-out, or a connection error.
+ *
+ * One concept at ~450 lines: connect, send, match answers (3E one at a time, 4E by serial),
+ * time-outs and close all act on the same per-connection state, on the hot path.
  */
 import { EventEmitter } from "node:events";
 import { type Command } from "./commands";

@@ -1,6 +1,9 @@
 /**
  * 3E and 4E frames, binary and ASCII, requests and responses. A frame is always delimited by its
  * length field: FrameSplitter turns a TCP byte stream (split or coalesced) into whole frames.
+ *
+ * Over 400 lines because binary and ASCII, 3E and 4E, request and response are one header
+ * layout read and written four ways; splitting by side would repeat the layout.
  */
 import { McProtocolError } from "./errors";
 import { type Encoding, hexDigit } from "./wire";

@@ -1,6 +1,9 @@
 /**
  * The read planner: turns a tag list into the fewest MC requests the protocol limits allow, runs them,
  * and hands back one result per tag. Strategy and lower bound: docs/PLANNER.md.
+ *
+ * Planning and executing a plan stay together (~415 lines): the plan's slices are the
+ * contract between the two; packing and the lower bound are in plan-pack.ts and plan-bound.ts.
  */
 import { batchReadWords, multiBlockRead, randomRead, type Command } from "./commands";
 import { batchReadWords1E, require1ECode } from "./commands-1e";

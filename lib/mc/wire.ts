@@ -2,6 +2,9 @@
  * Field-level encoding shared by every command: the same request is written either as binary
  * (little-endian integers) or as ASCII (upper-case hex text, most significant digit first).
  * Command encoders write fields through FieldWriter and never care which format is in use.
+ *
+ * Over 400 lines because FieldWriter and FieldReader are mirror images: each field type is
+ * written and read here, in both encodings, so a format change is made in one place.
  */
 import {
   BUFFER_CODE,

@@ -24,6 +24,9 @@
  * iQ-R CPUs accept the Q/L-compatible subcommands 0000/0001 as well as 0002/0003, so an "iqr" simulator
  * does too (with 3-byte device numbers and Q/L device codes for those requests). Q/L and iQ-F accept
  * only 0000/0001.
+ *
+ * Over 400 lines because it is the one table of every 3E/4E command a CPU answers; each
+ * command's handler is a short function, and the 1E frame has its own file (handler-1e.ts).
  */
 import { type Device, type Series, deviceByCode, deviceByName } from "../mc/devices";
 import { McAddressError, McProtocolError } from "../mc/errors";
