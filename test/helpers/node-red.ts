@@ -101,6 +101,38 @@ export function nextMessage<T = Record<string, unknown>>(node: TestNode, ms = 30
   });
 }
 
+type Spy = { getCalls(): { thisValue: unknown; args: unknown[] }[] };
+
+/**
+ * The first argument of every call of a Node method the test helper spies on (status, warn, error)
+ * made by this node: the helper's spy is shared by every node.
+ */
+export function callsOf(node: TestNode, method: "status" | "warn" | "error"): unknown[] {
+  return (node[method] as unknown as Spy)
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => c.args[0]);
+}
+
+/** The status the node shows now (its last node.status call), undefined before any. */
+export function lastStatus(node: TestNode): { fill?: string; shape?: string; text?: string } | undefined {
+  return callsOf(node, "status").at(-1) as { fill?: string; shape?: string; text?: string } | undefined;
+}
+
+/**
+ * Triggers the group node `groupId` `n` times, each once the last one's data reached helper `outId`;
+ * resolves with the number of requests the last poll took (msg.polling.requests).
+ */
+export async function triggerPolls(groupId: string, outId: string, n: number): Promise<number> {
+  let requests = 0;
+  for (let i = 0; i < n; i++) {
+    const data = nextMessage<{ polling: { requests: number } }>(helper.getNode(outId));
+    helper.getNode(groupId).receive({ topic: "trigger" });
+    requests = (await data).polling.requests;
+  }
+  return requests;
+}
+
 /** Collects every message a helper node receives. */
 export function collect<T = Record<string, unknown>>(node: TestNode): T[] {
   const out: T[] = [];

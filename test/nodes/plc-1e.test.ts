@@ -6,8 +6,16 @@ import "should";
 import { validateTag } from "../../lib/mc/tags";
 import { PlcSimulator } from "../../lib/simulator";
 import { tagOptionsFromQuery } from "../../nodes/shared/admin";
-import { delay, until } from "../helpers/scripted-peer";
-import { ALL_NODES, catchAll, helper, nextMessage, nodeModule, plcConfig } from "../helpers/node-red";
+import { until } from "../helpers/scripted-peer";
+import {
+  ALL_NODES,
+  catchAll,
+  helper,
+  nextMessage,
+  nodeModule,
+  plcConfig,
+  triggerPolls,
+} from "../helpers/node-red";
 
 const writeNode = nodeModule("jsscada-write");
 const NODES = [...ALL_NODES, writeNode];
@@ -95,14 +103,29 @@ describe("a 1E PLC in a FIXED group and a write node", function () {
   });
 
   it("flags a device 1E cannot reach at deploy, naming the 1E devices, and does not poll", async () => {
-    await helper.load(NODES, flow(sim.port, [{ name: "bad", address: "SD203" }]));
+    // Beside it, a group on the same PLC polled only when asked, with requests of its own.
+    const beside = {
+      ...(flow(sim.port)[1] as object),
+      id: "beside-node",
+      group: "beside",
+      tags: [{ name: "x", address: "D100" }],
+      autoStart: false,
+      shareReads: false,
+      wires: [["beside"], []],
+    };
+    await helper.load(NODES, [
+      ...flow(sim.port, [{ name: "bad", address: "SD203" }]),
+      beside,
+      { id: "beside", type: "helper" },
+    ]);
     const g = helper.getNode("g-node");
     await until(() => (g.error as unknown as { called: boolean }).called);
     String((g.error as unknown as { args: unknown[][] }).args[0]![0]).should.match(
       /row 1 \(bad\).*SD cannot be reached with 1E frames/,
     );
-    await delay(150);
-    sim.stats.requests.should.equal(0);
+    // g would have polled at deploy and every 50 ms since: the PLC saw only the two polls beside it.
+    const perPoll = await triggerPolls("beside-node", "beside", 2);
+    sim.stats.requests.should.equal(2 * perPoll);
   });
 });
 

@@ -1,7 +1,17 @@
 import "should";
 import { PlcSimulator } from "../../lib/simulator";
-import { delay, until } from "../helpers/scripted-peer";
-import { ALL_NODES, catchAll, collect, helper, nextMessage, plcConfig } from "../helpers/node-red";
+import { until } from "../helpers/scripted-peer";
+import {
+  ALL_NODES,
+  type TestNode,
+  catchAll,
+  collect,
+  helper,
+  nextMessage,
+  plcConfig,
+  triggerPolls,
+  lastStatus,
+} from "../helpers/node-red";
 
 interface Msg {
   topic?: string;
@@ -37,6 +47,27 @@ const helpers = [
   { id: "out", type: "helper" },
   { id: "replies", type: "helper" },
 ];
+
+/**
+ * A group on the same PLC polled only when asked, with requests of its own (its data to helper
+ * "beside"): while it is answered, the PLC's request count shows whether anything else polls, without
+ * waiting a while to see.
+ */
+const beside = [
+  group("beside", {
+    autoStart: false,
+    shareReads: false,
+    tags: [{ name: "x", address: "D100" }],
+    wires: [["beside"], []],
+  }),
+  { id: "beside", type: "helper" },
+];
+
+/** Resolves once the simulated PLC has answered `n` more requests. */
+function answered(sim: PlcSimulator, n: number, what: string): Promise<void> {
+  const target = sim.stats.responses + n;
+  return until(() => sim.stats.responses >= target, 5000, what);
+}
 
 describe("jsscada-poll-fixed", function () {
   let sim: PlcSimulator;
@@ -116,6 +147,7 @@ describe("jsscada-poll-fixed", function () {
     await helper.load(ALL_NODES, [
       plcConfig("plc", sim.port),
       group("g", { autoStart: false, interval: "1", intervalUnit: "h" }),
+      ...beside,
       ...helpers,
     ]);
     const out = collect<Msg>(helper.getNode("out"));
@@ -129,9 +161,12 @@ describe("jsscada-poll-fixed", function () {
     replies.map((r) => r.payload.command).should.eql(["interval", "start", "stop"]);
     (replies[0]!.payload.intervalMs as number).should.equal(40);
     ((replies[2]!.payload.group as Record<string, unknown>).running as boolean).should.be.false();
+    // Stopped: while the group beside it is polled four times (several of g's 40 ms intervals), g sends nothing.
     const count = out.length;
-    await delay(150);
+    const requests = sim.stats.requests;
+    const perPoll = await triggerPolls("beside-node", "beside", 4);
     out.length.should.equal(count);
+    (sim.stats.requests - requests).should.equal(4 * perPoll);
   });
 
   it("replaces the tag table by message and refuses a bad one with the reason", async () => {
@@ -174,7 +209,8 @@ describe("jsscada-poll-fixed", function () {
     await until(() => out.length === 1);
     out[0]!.payload.should.eql({ a: 1234, b: 0 });
     sim.memory.writeWords("D", 100, [1237]); // within the deadband
-    await delay(200);
+    // Three more reads: at least one read after the write, and its poll finished before the next began.
+    await answered(sim, 3, "three more reads");
     out.length.should.equal(1);
     sim.memory.writeWords("D", 101, [7]);
     await until(() => out.length === 2);
@@ -193,14 +229,16 @@ describe("jsscada-poll-fixed", function () {
           { name: "bad", address: "D1A" },
         ],
       }),
+      ...beside,
       ...helpers,
     ]);
     const g = helper.getNode("g-node");
     await until(() => (g.error as unknown as { called: boolean }).called);
     const message = String((g.error as unknown as { args: unknown[][] }).args[0]![0]);
     message.should.match(/group g: row 2 \(bad\).*D1A/);
-    await delay(150);
-    sim.stats.requests.should.equal(0);
+    // g would have polled at deploy and every 50 ms since: the PLC saw only the two polls beside it.
+    const perPoll = await triggerPolls("beside-node", "beside", 2);
+    sim.stats.requests.should.equal(2 * perPoll);
   });
 
   it("refuses a second group with the same name", async () => {
@@ -250,7 +288,8 @@ describe("jsscada-poll-fixed", function () {
     await until(() => out.length > 0);
     const port = sim.port;
     await sim.stop();
-    await delay(200);
+    const g: TestNode = helper.getNode("g-node");
+    await until(() => lastStatus(g)?.fill === "red", 5000, "the group showing the PLC gone");
     sim = new PlcSimulator({ port });
     await sim.start();
     sim.memory.writeWords("D", 100, [4321]);
@@ -282,7 +321,12 @@ describe("jsscada-poll-fixed", function () {
     const requests0 = sim.stats.requests;
     out.length = 0;
     mine.length = 0;
-    await delay(1000);
+    // Ten ticks of each 100 ms group: counts, not a time span, so a slow machine only takes longer.
+    await until(
+      () => out.filter((m) => m.topic === "g1").length >= 10 && mine.length >= 10,
+      10_000,
+      "ten ticks",
+    );
     const requests = sim.stats.requests - requests0;
     // Shared: g1 and g2 every 100 ms and g3 every 200 ms in one request a tick (≈ 10), plus the
     // opted-out group's own (≈ 10); alone they would take ≈ 35.

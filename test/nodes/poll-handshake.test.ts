@@ -7,6 +7,7 @@ import {
   catchAll,
   collect,
   helper,
+  lastStatus,
   nextMessage,
   nodeModule,
   plcConfig,
@@ -107,19 +108,11 @@ describe("jsscada-poll-handshake", function () {
         ...helpers,
       ]);
       const g = helper.getNode("g-node");
-      // node.status is one spy shared by every node: keep this node's calls.
-      type Call = { thisValue: unknown; args: Array<{ text: string }> };
-      const lastStatus = (): string => {
-        const calls = (g.status as unknown as { getCalls(): Call[] })
-          .getCalls()
-          .filter((c) => c.thisValue === g);
-        return String(calls.at(-1)?.args[0]?.text);
-      };
-      await until(() => lastStatus().startsWith("stopped"));
+      await until(() => String(lastStatus(g)?.text).startsWith("stopped"));
       const reply = nextMessage<{ statusCode: number }>(helper.getNode("replies"));
       helper.getNode("status-node").receive({ payload: { command: "start", name: "g" } });
       (await reply).statusCode.should.equal(200);
-      await until(() => lastStatus() === "ready for triggers", 1000, "the idle status");
+      await until(() => lastStatus(g)?.text === "ready for triggers", 1000, "the idle status");
     });
 
     it("rejects duplicates inside the window on the second output with a reason, and counts them", async () => {
@@ -135,7 +128,9 @@ describe("jsscada-poll-handshake", function () {
       rejected.map((m) => m.payload).should.eql([2, 3] as unknown as Record<string, unknown>[]);
       rejected[0]!.rejected!.should.containEql({ reason: "duplicate", group: "g" });
       (rejected[0]!.rejected!.retryAfterMs as number).should.be.within(1, 500);
-      await delay(550);
+      // Kept: the window is wall-clock time in a runtime (its logic is tested on a ManualClock); wait
+      // exactly until it ends, as the last rejection said.
+      await delay((rejected[1]!.rejected!.retryAfterMs as number) + 5);
       g.receive({ payload: 4 });
       await until(() => out.length === 2);
       g.receive({ topic: "status" });
@@ -148,14 +143,18 @@ describe("jsscada-poll-handshake", function () {
     });
 
     it("concurrent triggers (dedup off, coalesce): every caller answered, with data read after it asked", async () => {
-      sim.setLatency(30);
       await helper.load(NODES, [plcConfig("plc", sim.port), group("g", { dedup: "0" }), ...helpers]);
       const out = collect<Msg>(helper.getNode("out"));
       const g = helper.getNode("g-node");
+      const inputs = collect(g);
       const before = sim.stats.requests;
+      // The PLC holds its answers: the first poll is at the PLC while the next five ask.
+      sim.pause();
       g.receive({ n: 0 });
-      await delay(5);
+      await until(() => sim.stats.requests > before, 2000, "the first poll's request");
       for (let i = 1; i <= 5; i++) g.receive({ n: i });
+      await until(() => inputs.length === 6, 2000, "the five triggers taken in");
+      sim.resume();
       await until(() => out.length === 6, 3000);
       out
         .map((m) => [m.n, m.polling!.cycle])
@@ -174,7 +173,6 @@ describe("jsscada-poll-handshake", function () {
     });
 
     it("queue mode: overflow goes to the second output, never lost", async () => {
-      sim.setLatency(40);
       await helper.load(NODES, [
         plcConfig("plc", sim.port),
         group("g", { dedup: "0", concurrency: "queue", maxPending: "2" }),
@@ -183,7 +181,11 @@ describe("jsscada-poll-handshake", function () {
       const out = collect<Msg>(helper.getNode("out"));
       const rejected = collect<Msg>(helper.getNode("rejected"));
       const g = helper.getNode("g-node");
+      // The PLC holds its answers: the first poll is still at the PLC when the other four ask.
+      sim.pause();
       for (let i = 0; i < 5; i++) g.receive({ n: i });
+      await until(() => rejected.length === 2, 2000, "two turned away");
+      sim.resume();
       await until(() => out.length + rejected.length === 5, 3000);
       out.map((m) => m.n).should.eql([0, 1, 2]);
       rejected
@@ -247,9 +249,16 @@ describe("jsscada-poll-handshake", function () {
         ...extra,
       });
 
+    /** Resolves once the simulated PLC has answered `n` more requests. */
+    function answered(n: number, what: string): Promise<void> {
+      const target = sim.stats.responses + n;
+      return until(() => sim.stats.responses >= target, 5000, what);
+    }
+
+    /** The node watches REQ: its first read is done (REQ seen low), so a rise is a new transaction. */
     async function watching(): Promise<void> {
       await until(() => helper.getNode("hs-node") !== null);
-      await delay(60);
+      await answered(2, "two REQ reads");
     }
 
     it("runs the handshake: data with its transaction, ACK OK, REQ cleared, ACK cleared", async () => {
@@ -269,13 +278,14 @@ describe("jsscada-poll-handshake", function () {
       out.map((m) => m.handshake!.sequence).should.eql(Array.from({ length: 20 }, (_, i) => i + 1));
       [...program.acks.values()].every((a) => a.length === 1 && a[0] === 1).should.be.true();
       // The PLC program ends when it sees ACK; the node still clears ACK, and only then counts the
-      // transaction as finished, so ask until the last one has finished.
-      let group: Record<string, unknown> = {};
-      for (let attempt = 0; attempt < 100 && group.ok !== 20; attempt++) {
-        if (attempt > 0) await delay(20);
-        helper.getNode("hs-node").receive({ topic: "status" });
-        group = (await nextMessage<Msg>(helper.getNode("replies"))).payload.group as Record<string, unknown>;
-      }
+      // transaction as finished and shows the count.
+      const hs = helper.getNode("hs-node");
+      await until(() => /^20 txn · 20 ok/.test(String(lastStatus(hs)?.text)), 5000, "20 transactions shown");
+      hs.receive({ topic: "status" });
+      const group = (await nextMessage<Msg>(helper.getNode("replies"))).payload.group as Record<
+        string,
+        unknown
+      >;
       group.should.containEql({ transactions: 20, ok: 20, trigger: "plc" });
     });
 
@@ -287,7 +297,8 @@ describe("jsscada-poll-handshake", function () {
       sim.memory.set("M100", true);
       await until(() => errors.length === 1, 2000);
       errors[0]!.error!.should.containEql({ step: "req-clear", code: "HANDSHAKE_TIMEOUT" });
-      await delay(200);
+      // REQ read high five more times (every 10 ms), and no second transaction.
+      await answered(5, "five more REQ reads");
       out.length.should.equal(1);
       sim.memory.get("D10").should.equal(1);
       sim.memory.set("M100", false);
@@ -354,12 +365,12 @@ describe("jsscada-poll-handshake", function () {
         plcGroup({ id: "hs3-node", group: "hs3", req: "D30", ack: "D31", watchInterval: "50" }),
         ...helpers,
       ]);
-      await until(() => sim.stats.requests > 0);
-      await delay(100);
-      const before = sim.stats.requests;
-      await delay(1000);
-      // 20 ticks of 50 ms: three groups alone would need about 60 reads; shared, about 20.
-      (sim.stats.requests - before).should.be.within(10, 30);
+      await answered(2, "the first REQ reads");
+      // 20 reads: shared, one a 50 ms tick for all three (≥ 19 ticks, ≈ 1 s); alone, three a tick
+      // (≈ 7 ticks). Ticks stay on their grid, so a loaded machine only makes this take longer.
+      const t0 = performance.now();
+      await answered(20, "20 REQ reads");
+      (performance.now() - t0).should.be.aboveOrEqual(600);
     });
 
     it("refuses a bad ACK address with a red status and failing inputs", async () => {

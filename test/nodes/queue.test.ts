@@ -3,12 +3,34 @@ import os from "node:os";
 import path from "node:path";
 import "should";
 import { track } from "../helpers/handles";
-import { catchAll, collect, helper, nextMessage } from "../helpers/node-red";
-import { delay, until } from "../helpers/scripted-peer";
-import { QUEUE_NODES, callsOf, outputs, queue, type EventMsg, type QueueMsg } from "./fixtures/queue-helpers";
+import { type TestNode, callsOf, catchAll, collect, helper, nextMessage } from "../helpers/node-red";
+import { until } from "../helpers/scripted-peer";
+import { QUEUE_NODES, outputs, queue, type EventMsg, type QueueMsg } from "./fixtures/queue-helpers";
 import { nth } from "../helpers/nth";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The queue's own account of itself, from the status command's reply on the second output: what it
+ * holds and has in flight once every message sent before has been handled (inputs are handled in order),
+ * so a test asks the queue instead of waiting a while and counting what did not arrive.
+ */
+async function statusOf(q: TestNode, events: EventMsg[]): Promise<Record<string, unknown>> {
+  const seen = events.length;
+  q.receive({ topic: "status" });
+  const reply = () => events.slice(seen).find((e) => e.payload.type === "status");
+  await until(() => reply() !== undefined, 2000, "the status reply");
+  return reply()!.payload.status as Record<string, unknown>;
+}
+
+type Shown = { fill: string; shape: string; text: string };
+const lastStatus = (q: TestNode) => callsOf(q, "status").at(-1) as Shown | undefined;
+
+/** The status the node shows once it shows `text` (status updates are throttled), for the caller to check. */
+async function shown(q: TestNode, text: string): Promise<Shown | undefined> {
+  await until(() => lastStatus(q)?.text === text, 3000, `the status "${text}"`).catch(() => undefined);
+  return lastStatus(q);
+}
 
 describe("jsscada-queue", function () {
   let userDir: string;
@@ -34,10 +56,9 @@ describe("jsscada-queue", function () {
 
   describe("ack mode", () => {
     it("delivers one at a time with msg.queue and the next when the message comes back", async () => {
-      const { q, out } = await load();
+      const { q, out, events } = await load();
       for (let i = 1; i <= 3; i++) q.receive({ topic: "line1", payload: i, extra: "kept" });
-      await until(() => out.length === 1);
-      await delay(30);
+      (await statusOf(q, events)).should.containEql({ size: 3, inFlight: 1 });
       out.length.should.equal(1);
       nth(out, 0).should.containEql({ topic: "line1", payload: 1, extra: "kept" });
       nth(out, 0).queue.should.containEql({ attempt: 1, redelivery: false, queue: "q1" });
@@ -52,23 +73,23 @@ describe("jsscada-queue", function () {
     });
 
     it("keeps up to max in flight", async () => {
-      const { q, out } = await load({ maxInFlight: "3" });
+      const { q, out, events } = await load({ maxInFlight: "3" });
       for (let i = 1; i <= 5; i++) q.receive({ payload: i });
-      await until(() => out.length === 3);
-      await delay(30);
+      (await statusOf(q, events)).should.containEql({ size: 5, inFlight: 3 });
       out.length.should.equal(3);
       q.receive({ payload: { command: "ack" }, queue: { id: nth(out, 1).queue.id } });
       await until(() => out.length === 4);
     });
 
     it("redelivers after the ack time-out, marked as a redelivery, under the same id", async () => {
-      const { q, out } = await load({ ackTimeout: "0.15" });
+      const { q, out, events } = await load({ ackTimeout: "0.15" });
       q.receive({ payload: "a" });
       await until(() => out.length === 2, 2000, "a redelivery");
       nth(out, 1).should.containEql({ payload: "a" });
       nth(out, 1).queue.should.containEql({ id: nth(out, 0).queue.id, attempt: 2, redelivery: true });
       q.receive(nth(out, 1));
-      await delay(250);
+      // Acknowledged: nothing left to redeliver (the ack time-out itself is lib/queue's, on a ManualClock).
+      (await statusOf(q, events)).should.containEql({ size: 0, inFlight: 0, redelivered: 1 });
       out.length.should.equal(2);
     });
 
@@ -98,16 +119,15 @@ describe("jsscada-queue", function () {
         ...outputs,
       ]);
       const out = collect<QueueMsg>(helper.getNode("out"));
+      const events = collect<EventMsg>(helper.getNode("events"));
       const q = helper.getNode("q1-node");
+      const inputs = collect(q);
       for (let i = 0; i < 50; i++) q.receive({ payload: i });
       await until(() => out.length === 50, 5000, "50 deliveries");
       out.map((m) => m.payload).should.eql([...Array(50).keys()]);
-      // The last acknowledgement goes through the Complete node after "out" got the message.
-      await delay(50);
-      q.receive({ topic: "status" });
-      const events = collect<EventMsg>(helper.getNode("events"));
-      await until(() => events.length === 1);
-      (nth(events, 0).payload.status as Record<string, unknown>).should.containEql({
+      // The last acknowledgement reaches the queue through the Complete node after "out" got the message.
+      await until(() => inputs.length === 100, 5000, "50 messages and their 50 acknowledgements");
+      (await statusOf(q, events)).should.containEql({
         size: 0,
         inFlight: 0,
         dequeued: 50,
@@ -179,15 +199,15 @@ describe("jsscada-queue", function () {
     it("pull mode releases N on a pull message and replies with the count", async () => {
       const { q, out, events } = await load({ mode: "pull" });
       for (let i = 1; i <= 5; i++) q.receive({ payload: i });
-      await delay(30);
+      (await statusOf(q, events)).should.containEql({ size: 5, inFlight: 0 });
       out.length.should.equal(0);
       q.receive({ topic: "pull", payload: { count: 2 } });
-      await until(() => events.length === 1);
-      nth(events, 0).payload.should.containEql({ type: "pulled", requested: 2, released: 2, queue: "q1" });
+      await until(() => events.length === 2);
+      nth(events, 1).payload.should.containEql({ type: "pulled", requested: 2, released: 2, queue: "q1" });
       out.map((m) => m.payload).should.eql([1, 2]);
       q.receive({ payload: { command: "pull", count: 10 } });
-      await until(() => events.length === 2);
-      nth(events, 1).payload.released!.should.equal(3);
+      await until(() => events.length === 3);
+      nth(events, 2).payload.released!.should.equal(3);
     });
 
     it("pull in another mode fails the control message", async () => {
@@ -218,8 +238,7 @@ describe("jsscada-queue", function () {
       const { q, out } = await load({ batchSize: "100", batchTime: "150" });
       const start = Date.now();
       q.receive({ payload: 1 });
-      await delay(40);
-      q.receive({ payload: 2 });
+      q.receive({ payload: 2 }); // a later arrival within T joins too: lib/queue's, on a ManualClock
       await until(() => out.length === 1, 2000);
       (Date.now() - start).should.be.aboveOrEqual(140);
       nth(out, 0).payload!.should.eql([1, 2]);
@@ -261,24 +280,20 @@ describe("jsscada-queue", function () {
           ["warn", "alarm", 80],
         ]);
       q.receive({ topic: "resume" });
-      await delay(400);
-      const last = callsOf(q, "status").at(-1) as { fill: string; text: string };
-      last.should.containEql({ fill: "red", text: "9 / 10 (90 %) · 1 in flight" });
+      (await shown(q, "9 / 10 (90 %) · 1 in flight"))!.fill.should.equal("red");
       callsOf(q, "warn")
         .join()
         .should.match(/80 % full/);
       q.receive({ topic: "clear" });
       await until(() => events.some((e) => e.payload.type === "threshold" && e.payload.level === "ok"));
-      await delay(400);
-      (callsOf(q, "status").at(-1) as { fill: string }).fill.should.equal("green");
+      await until(() => lastStatus(q)?.fill === "green", 3000, "the green status after clear");
     });
 
     it("shows paused in grey", async () => {
       const { q } = await load();
       q.receive({ topic: "pause" });
       q.receive({ payload: 1 });
-      await delay(400);
-      (callsOf(q, "status").at(-1) as object).should.eql({
+      (await shown(q, "paused · 1 / 10 000 (0 %)"))!.should.eql({
         fill: "grey",
         shape: "ring",
         text: "paused · 1 / 10 000 (0 %)",
@@ -336,22 +351,22 @@ describe("jsscada-queue", function () {
   describe("close", () => {
     it("memory mode: held messages are dropped with a warning and nothing is left running", async () => {
       const handles = track();
-      const { q } = await load({ mode: "rate", rate: "1" });
+      const { q, events } = await load({ mode: "rate", rate: "1" });
       for (let i = 1; i <= 4; i++) q.receive({ payload: i });
-      await delay(30);
+      (await statusOf(q, events)).should.containEql({ size: 3 });
       const warnings: unknown[] = [];
       // The helper's spies are gone by the time unload closes the nodes.
       q.warn = (text: unknown) => warnings.push(text);
       await helper.unload();
       await tick();
       warnings.join().should.match(/3 message\(s\) held in memory were dropped on close/);
-      await delay(20);
-      // Mocha's own test timer and this test's delay may still be alive; nothing of the queue's may be.
-      const ours = handles
-        .stacks()
-        .filter((st) => /nodes[\\/](jsscada-queue|status)\.js|lib[\\/]queue/.test(st));
+      // Mocha's own test timer may still be alive; nothing of the queue's may be, once closing has settled.
+      const ours = () =>
+        handles.stacks().filter((st) => /nodes[\\/](jsscada-queue|status)\.js|lib[\\/]queue/.test(st));
+      await until(() => ours().length === 0, 1000, "the queue's handles gone").catch(() => undefined);
+      const left = ours();
       handles.stop();
-      ours.should.eql([]);
+      left.should.eql([]);
     });
   });
 
@@ -373,7 +388,7 @@ describe("jsscada-queue", function () {
       await until(() => first.out.length === 2);
       first.q.receive(nth(first.out, 0));
       await until(() => first.out.length === 3);
-      await delay(30);
+      (await statusOf(first.q, first.events)).should.containEql({ size: 4, inFlight: 2 });
       await helper.unload();
 
       const second = await load(disk);
@@ -388,7 +403,7 @@ describe("jsscada-queue", function () {
       await until(() => second.out.length === 4);
       second.q.receive(nth(second.out, 2));
       second.q.receive(nth(second.out, 3));
-      await delay(50);
+      (await statusOf(second.q, second.events)).should.containEql({ size: 0, inFlight: 0 });
       second.out.map((m) => m.payload).should.eql([2, 3, 4, 5]);
       second.out
         .slice(2)
