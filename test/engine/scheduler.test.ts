@@ -1,4 +1,5 @@
 import should from "should";
+import sinon from "sinon";
 import { ManualClock, MAX_TIMEOUT_MS, systemClock, type Clock } from "../../lib/core/clock.js";
 import {
   CycleAbortedError,
@@ -424,33 +425,21 @@ describe("engine/scheduler", function () {
 
     it("survives an onCycle listener that throws", async function () {
       const clock = new ManualClock(T0);
-      let calls = 0;
-      const warnings: string[] = [];
-      const emitWarning = process.emitWarning;
       // Captured instead of printed, so the test output stays clean.
-      process.emitWarning = ((warning: string | Error) => {
-        warnings.push(String(warning));
-      }) as typeof process.emitWarning;
-      const s = new Scheduler({
-        intervalMs: 100,
-        clock,
-        task: () => undefined,
-        onCycle: () => {
-          calls++;
-          throw new Error("listener bug");
-        },
-      });
+      const emitWarning = sinon.stub(process, "emitWarning");
+      const onCycle = sinon.stub().throws(new Error("listener bug"));
+      const s = new Scheduler({ intervalMs: 100, clock, task: () => undefined, onCycle });
       try {
         s.start();
         await clock.advance(300);
         await clock.settle();
-        should(calls).equal(4);
-        should(warnings).have.length(4);
-        should(warnings[0]).containEql("listener bug");
+        should(onCycle.callCount).equal(4);
+        should(emitWarning.callCount).equal(4);
+        should(String(emitWarning.firstCall.args[0])).containEql("listener bug");
         should(unhandled).be.empty();
       } finally {
         await s.stop();
-        process.emitWarning = emitWarning;
+        emitWarning.restore();
       }
     });
   });

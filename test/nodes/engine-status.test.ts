@@ -1,6 +1,7 @@
 import "should";
 import { PlcSimulator } from "../../lib/simulator";
 import { until } from "../helpers/scripted-peer";
+import { eventually } from "../examples/runtime";
 import { ALL_NODES, collect, helper, nextMessage, plcConfig } from "../helpers/node-red";
 
 interface Reply {
@@ -160,7 +161,11 @@ describe("jsscada-engine-status", function () {
     const before = sim.stats.requests;
     const groupNode = helper.getNode("a-node");
     const errorsBefore = (groupNode.error as unknown as { callCount: number }).callCount;
-    await new Promise((r) => setTimeout(r, 150));
+    // The group keeps polling every 20 ms, into the disabled PLC: three more polls, and no request.
+    const polls = async () =>
+      (await ask("status")).payload.groups!.find((g) => g.name === "a")!.polls as number;
+    const polls0 = await polls();
+    await eventually(async () => (await polls()) >= polls0 + 3, 5000, "three polls while disabled");
     sim.stats.requests.should.equal(before);
     // Disabled on purpose: the status says so, the log stays quiet.
     (groupNode.error as unknown as { callCount: number }).callCount.should.equal(errorsBefore);

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import "should";
+import sinon from "sinon";
 import { track } from "../helpers/handles";
 import { type TestNode, callsOf, catchAll, collect, helper, nextMessage } from "../helpers/node-red";
 import { until } from "../helpers/scripted-peer";
@@ -354,12 +355,12 @@ describe("jsscada-queue", function () {
       const { q, events } = await load({ mode: "rate", rate: "1" });
       for (let i = 1; i <= 4; i++) q.receive({ payload: i });
       (await statusOf(q, events)).should.containEql({ size: 3 });
-      const warnings: unknown[] = [];
       // The helper's spies are gone by the time unload closes the nodes.
-      q.warn = (text: unknown) => warnings.push(text);
+      const warn = sinon.spy();
+      q.warn = warn;
       await helper.unload();
       await tick();
-      warnings.join().should.match(/3 message\(s\) held in memory were dropped on close/);
+      warn.args.join().should.match(/3 message\(s\) held in memory were dropped on close/);
       // Mocha's own test timer may still be alive; nothing of the queue's may be, once closing has settled.
       const ours = () =>
         handles.stacks().filter((st) => /nodes[\\/](jsscada-queue|status)\.js|lib[\\/]queue/.test(st));

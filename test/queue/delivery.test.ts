@@ -1,4 +1,5 @@
 import "should";
+import sinon from "sinon";
 import { Queue, type Delivery, type QueueOptions } from "../../lib/queue";
 import { FakeClock, payloads } from "./helpers";
 import { nth } from "../helpers/nth";
@@ -87,21 +88,14 @@ describe("queue delivery", () => {
 
     it("a deliver callback that throws does not lose the message", async () => {
       const clock = new FakeClock();
-      let calls = 0;
-      const errors: unknown[] = [];
-      const queue = new Queue<number>({
-        clock,
-        ackTimeoutMs: 100,
-        deliver: () => {
-          calls++;
-          throw new Error("consumer bug");
-        },
-      });
-      queue.on("deliverError", (e) => errors.push(e));
+      const deliver = sinon.stub().throws(new Error("consumer bug"));
+      const deliverError = sinon.spy();
+      const queue = new Queue<number>({ clock, ackTimeoutMs: 100, deliver });
+      queue.on("deliverError", deliverError);
       await queue.put(1);
       clock.advance(100);
-      calls.should.equal(2);
-      errors.length.should.equal(2);
+      deliver.callCount.should.equal(2);
+      deliverError.callCount.should.equal(2);
       queue.status().size.should.equal(1);
       queue.close();
     });
