@@ -5,12 +5,13 @@
  * `websocket in` → engine-status → `websocket out` a complete WebSocket API (nodes/shared/engine-api.ts says
  * who may run what).
  */
-import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
+import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { ApiAuth, DEFAULT_TOKEN_ENV } from "../lib/engine/api-auth";
 import { type CommandResult, fail } from "../lib/engine/registry";
+import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
 import { installApiGuard } from "./shared/api-guard";
-import { EngineApi, type ApiMessage, parseRequest, websocketEnvelope } from "./shared/engine-api";
+import { EngineApi, parseRequest, websocketEnvelope } from "./shared/engine-api";
 import { engineFor, num, safeSetting, type JsscadaSettings } from "./shared/runtime";
 import { STATUS, ThrottledStatus } from "./shared/status";
 import type { EngineStatusNodeDef } from "./shared/types";
@@ -65,14 +66,14 @@ export = function (RED: NodeAPI): void {
     const broadcast = (): void => {
       const payload = engine.status();
       if (!ws) {
-        node.send({ topic: "status", payload, statusCode: 200 } as NodeMessage);
+        node.send({ topic: "status", payload, statusCode: 200 });
         return;
       }
       let text: string | undefined;
       for (const id of ws.link.connected) {
         if (!api.sessionAllowed(id)) continue;
         text ??= JSON.stringify({ type: "status", payload });
-        node.send({ topic: "status", payload: text, _session: { type: "websocket", id } } as NodeMessage);
+        node.send({ topic: "status", payload: text, _session: { type: "websocket", id } });
       }
     };
 
@@ -93,13 +94,13 @@ export = function (RED: NodeAPI): void {
     /** HTTP requests this node is working on: answered 503 if it closes first (a deploy). */
     const inflight = new Set<HttpMessage>();
 
-    node.on("input", async (msg: NodeMessageInFlow, send, done) => {
+    const onInput = asyncInput(async (msg: NodeMessageInFlow, send, done) => {
       const m = msg as HttpMessage;
-      const request = parseRequest(msg as unknown as ApiMessage);
+      const request = parseRequest(msg);
       if (request.source === "http") inflight.add(m);
       let result: CommandResult;
       try {
-        result = await api.handle(msg as unknown as ApiMessage, request);
+        result = await api.handle(msg, request);
       } catch (err) {
         result = fail(500, "INTERNAL", `internal error: ${(err as Error).message}`);
       }
@@ -117,6 +118,7 @@ export = function (RED: NodeAPI): void {
       show();
       done();
     });
+    node.on("input", onInput);
 
     node.on("close", (done: () => void) => {
       clearInterval(timer);

@@ -154,7 +154,7 @@ export = function (RED: NodeAPI): void {
             queue: { ...meta, batch: { count: d.payloads.length } },
           }
         : { ...d.payload, queue: meta };
-      node.send([msg as NodeMessage, null]);
+      node.send([msg, null]);
       changed();
     }
 
@@ -171,7 +171,7 @@ export = function (RED: NodeAPI): void {
     engine.registerQueue(managed);
 
     const event = (payload: object, msg: Record<string, unknown> = {}): NodeMessage =>
-      Object.assign(msg, { topic: "queue-event", payload: { ...payload, queue: name } }) as NodeMessage;
+      Object.assign(msg, { topic: "queue-event", payload: { ...payload, queue: name } });
 
     function showStatus(): void {
       statusDue = undefined;
@@ -220,7 +220,7 @@ export = function (RED: NodeAPI): void {
 
     let warnedHttp = false;
     function put(msg: NodeMessageInFlow, done: (err?: Error) => void): void {
-      let held: Held = msg as unknown as Held;
+      let held: Held = msg;
       if (persistent) {
         const { req, res, ...rest } = held;
         if ((req !== undefined || res !== undefined) && !warnedHttp) {
@@ -247,9 +247,8 @@ export = function (RED: NodeAPI): void {
     /** A message returning with this queue's delivery marker, or an explicit ack/nack command. */
     function acknowledge(kind: "ack" | "nack", marker: Marker, done: (err?: Error) => void): void {
       if (marker.queue !== undefined && marker.queue !== name) {
-        return done(
-          new Error(`queue ${name}: ${kind} for queue "${String(marker.queue)}" reached the wrong queue`),
-        );
+        const other = typeof marker.queue === "string" ? marker.queue : JSON.stringify(marker.queue);
+        return done(new Error(`queue ${name}: ${kind} for queue "${other}" reached the wrong queue`));
       }
       const id = Number(marker.id);
       if (!Number.isInteger(id)) {
@@ -271,7 +270,7 @@ export = function (RED: NodeAPI): void {
       }
       if (cmd === undefined || !COMMANDS.has(cmd)) return put(msg, done);
       const reply = (payload: object): void => {
-        send([null, event(payload, msg as unknown as Record<string, unknown>)]);
+        send([null, event(payload, msg)]);
         changed();
         done();
       };

@@ -6,6 +6,7 @@
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { TagWriter, type PlcWriteError } from "../lib/engine/writer";
+import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
 import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
 import type { PlcNode } from "./shared/types";
@@ -45,7 +46,7 @@ export = function (RED: NodeAPI): void {
     let writes = 0;
     let refused = 0;
 
-    node.on("input", async (msg: NodeMessageInFlow, send, done: Done) => {
+    const onInput = asyncInput(async (msg: NodeMessageInFlow, send, done: Done) => {
       try {
         const result = await writer.write(msg.payload, pool);
         writes++;
@@ -71,6 +72,7 @@ export = function (RED: NodeAPI): void {
         done(e);
       }
     });
+    node.on("input", onInput);
 
     node.on("close", (_removed: boolean, done: () => void) => {
       status.close();
