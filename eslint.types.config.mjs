@@ -6,7 +6,20 @@ import tseslint from "typescript-eslint";
  * eslint.config.mjs because building the program takes minutes, and `npm run lint` should stay fast.
  */
 export default tseslint.config(
-  { ignores: [".build-*/", ".ci/", "dist/", "node_modules/", ".userdir/", "test-output/"] },
+  // TypeScript only: the JavaScript has no types to check (eslint.config.mjs lints it).
+  {
+    ignores: [
+      ".build-*/",
+      ".ci/",
+      "dist/",
+      "node_modules/",
+      ".userdir/",
+      "test-output/",
+      "**/*.js",
+      "**/*.mjs",
+      "**/*.cjs",
+    ],
+  },
   {
     files: ["lib/**/*.ts", "nodes/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
     extends: [tseslint.configs.recommendedTypeCheckedOnly],

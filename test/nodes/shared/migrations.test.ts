@@ -45,16 +45,17 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
   });
 
   it("fills only what is absent: an explicit choice and a current node pass through unchanged", () => {
-    migrate("jsscada-poll-fixed", { shareReads: false, payloadFormat: "array" } as Record<
-      string,
-      unknown
-    >).should.containEql({ shareReads: false, payloadFormat: "array", version: 1 });
+    migrate("jsscada-poll-fixed", { shareReads: false, payloadFormat: "array" }).should.containEql({
+      shareReads: false,
+      payloadFormat: "array",
+      version: 1,
+    });
     const current = { version: 1, shareReads: false };
     migrate("jsscada-poll-fixed", current).should.eql({ version: 1, shareReads: false });
   });
 
   it("an old PLC node keeps 3E, octal X/Y where it applies, and the defaults the runtime always used", () => {
-    migrate("jsscada-plc", { host: "h", port: "5000" } as Record<string, unknown>).should.containEql({
+    migrate("jsscada-plc", { host: "h", port: "5000" }).should.containEql({
       version: 1,
       frame: "3E",
       octalXY: true,
@@ -65,7 +66,7 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
   });
 
   it("an old engine-status node stays without authentication (a new one defaults to a token)", () => {
-    migrate("jsscada-engine-status", {} as Record<string, unknown>).should.containEql({
+    migrate("jsscada-engine-status", {}).should.containEql({
       auth: "none",
       version: 1,
     });
