@@ -433,7 +433,7 @@ function settle(
   }
   const failure = new Map<number, { error: McError; shared: boolean }>();
   requests.forEach((r, i) => {
-    const error = errors![i];
+    const error = errors[i];
     if (!error) return;
     for (const t of r.tagIndexes) {
       if (!failure.has(t)) failure.set(t, { error, shared: r.tagIndexes.length > 1 });

@@ -14,7 +14,7 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
     "jsscada-engine-status",
   ];
 
-  it("every node type is at version 1, and its editor gives new nodes that version", async () => {
+  it("every node type is at version 1, and its editor gives new nodes that version", () => {
     for (const type of TYPES) {
       currentVersion(type).should.equal(1, type);
       const html = fs.readFileSync(
