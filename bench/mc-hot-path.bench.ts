@@ -2,7 +2,8 @@
  * The request hot path, side by side in one process and one run: this package, the npm package
  * `mcprotocol` and a raw TCP echo loop with the same frame sizes (the floor: node on loopback with no
  * protocol work at all). Rounds are interleaved (the order rotates every round) and medians reported,
- * because the machine is shared and noisy.
+ * because the machine is shared and noisy; ratios are medians of per-round pairs. A full garbage
+ * collection runs before every sample.
  *   1. sequential 1-word reads of D100 (await each)
  *   2. sequential 100-word reads of D0–D99
  *   3. a 1 000-tag scattered table, one whole read per round
@@ -10,9 +11,11 @@
  * For each: reads/s (wall clock) and CPU µs per read (process.cpuUsage, so the in-process simulator or
  * echo server counts too, for every contestant alike), then ours as a ratio of the others.
  * Goals (issue 13): 1-word reads ≥ 80 % of echo and ≥ 1.3× mcprotocol; 100-word reads ≥ 1.3× mcprotocol.
- *   BENCH_HOT_ROUNDS (default 11), BENCH_HOT_READS (reads per round and contestant, default 4 000)
+ *   BENCH_HOT_ROUNDS (default 15), BENCH_HOT_READS (reads per round and contestant, default 4 000)
  */
 import * as net from "node:net";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import { McClient } from "../lib/mc/client";
 import { executeReadPlan, planReads, type ReadPlan } from "../lib/mc/planner";
 import { parseTag } from "../lib/mc/tags";
@@ -20,7 +23,7 @@ import { PlcPool } from "../lib/pool/pool";
 import { PlcSimulator } from "../lib/simulator";
 import { COMPARABLE, MIXED, tagTable } from "./mc.bench";
 
-const ROUNDS = Number(process.env.BENCH_HOT_ROUNDS ?? 11);
+const ROUNDS = Number(process.env.BENCH_HOT_ROUNDS ?? 15);
 const READS = Number(process.env.BENCH_HOT_READS ?? 4000);
 const PLAN_READS = Math.max(5, Math.round(READS / 200));
 const IN_FLIGHT = 8;
@@ -43,7 +46,17 @@ function median(xs: readonly number[]): number {
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
+/**
+ * A full collection before every sample, so each contestant pays for its own garbage only, not for what
+ * the one measured before it left behind (mcprotocol allocates far more than the others).
+ */
+const collectGarbage = (() => {
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+})();
+
 async function measure(c: Contestant, n: number): Promise<Sample> {
+  collectGarbage();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await c.run(n);
@@ -61,6 +74,8 @@ interface Result {
   /** Lowest and highest reads/s over the rounds: the spread on this machine. */
   readonly min: number;
   readonly max: number;
+  /** reads/s and CPU µs per read of every round, in round order (rounds pair the contestants). */
+  readonly rounds: readonly { readonly rate: number; readonly cpuUs: number }[];
 }
 
 /** Runs every contestant `ROUNDS` times, in a rotated order each round, after one warm-up round each. */
@@ -75,13 +90,15 @@ async function compare(title: string, unit: string, n: number, contestants: Cont
     }
   }
   const results = contestants.map((c, i) => {
-    const rates = samples[i]!.map((s) => n / (s.ms / 1000));
+    const rounds = samples[i]!.map((s) => ({ rate: n / (s.ms / 1000), cpuUs: s.cpuUs / n }));
+    const rates = rounds.map((r) => r.rate);
     return {
       name: c.name,
       rate: median(rates),
-      cpuUs: median(samples[i]!.map((s) => s.cpuUs / n)),
+      cpuUs: median(rounds.map((r) => r.cpuUs)),
       min: Math.min(...rates),
       max: Math.max(...rates),
+      rounds,
     };
   });
   for (const r of results) {
@@ -99,15 +116,29 @@ async function compare(title: string, unit: string, n: number, contestants: Cont
   return results;
 }
 
+/**
+ * Ours against each other contestant: the median over rounds of the ratio within a round (the two were
+ * measured back to back, so a slow spell of the machine affects both), then the ratio of the medians.
+ */
 function ratios(results: readonly Result[], ours: string, goals: Record<string, number> = {}): void {
   const us = results.find((r) => r.name === ours)!;
   for (const other of results) {
     if (other === us) continue;
     const goal = goals[other.name];
+    const paired = (f: (r: { rate: number; cpuUs: number }) => number) =>
+      median(us.rounds.map((r, i) => f(r) / f(other.rounds[i]!)));
     console.log(
-      "   %s vs %s: %s× the rate, %s× the CPU%s",
+      "   %s vs %s: %s× the rate, %s× the CPU (per-round pairs; ratio of medians %s×, %s×)%s",
       ours,
       other.name,
+      fmt(
+        paired((r) => r.rate),
+        2,
+      ),
+      fmt(
+        paired((r) => r.cpuUs),
+        2,
+      ),
       fmt(us.rate / other.rate, 2),
       fmt(us.cpuUs / other.cpuUs, 2),
       goal === undefined ? "" : ` (goal ≥ ${goal}× the rate)`,

@@ -373,28 +373,58 @@ export function resultsOf(
  * A PLC end code on a request shared by several tags re-reads each of those tags alone, once, so only
  * the tags that really fail carry the error; connection and time-out errors fail the request's tags.
  */
-export async function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]> {
+export function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]> {
+  const requests = plan.requests;
+  if (requests.length !== 1) return executeMany(plan, send);
+  // The common case of a small group or a single tag: no Promise.all round and no async frame, one
+  // handler on the request's own promise.
+  const r = requests[0]!;
+  const segmentsOf = r.segmentsOf;
+  const settled = (segments: readonly Segment[]) => settle(plan, [segments], undefined, send);
+  const failed = (err: unknown) => settle(plan, [[]], [asMcError(err)], send);
+  let answer: Promise<unknown>;
+  try {
+    answer = segmentsOf ? send(r.command) : r.run(send);
+  } catch (err) {
+    return Promise.resolve(failed(err)); // a send that throws fails the request, as a rejection would
+  }
+  if (!segmentsOf) return (answer as Promise<Segment[]>).then(settled, failed);
+  return answer.then((a) => {
+    let segments: Segment[];
+    try {
+      segments = segmentsOf(a);
+    } catch (err) {
+      return failed(err);
+    }
+    return settled(segments);
+  }, failed);
+}
+
+async function executeMany(plan: ReadPlan, send: Send): Promise<TagResult[]> {
   const requests = plan.requests;
   const answers = new Array<readonly Segment[]>(requests.length);
   let errors: (McError | undefined)[] | undefined;
-  if (requests.length === 1) {
-    // The common case of a small group or a single tag: no Promise.all round.
-    const r = requests[0]!;
-    try {
-      answers[0] = r.segmentsOf ? r.segmentsOf(await send(r.command)) : await r.run(send);
-    } catch (err) {
-      answers[0] = [];
-      errors = [asMcError(err)];
-    }
-  } else {
-    const outcomes = await Promise.all(requests.map((r) => r.run(send).then(undefined, asMcError)));
-    outcomes.forEach((o, i) => {
-      if (o instanceof McError) {
-        answers[i] = [];
-        (errors ??= new Array<McError | undefined>(requests.length))[i] = o;
-      } else answers[i] = o;
-    });
-  }
+  const outcomes = await Promise.all(requests.map((r) => r.run(send).then(undefined, asMcError)));
+  outcomes.forEach((o, i) => {
+    if (o instanceof McError) {
+      answers[i] = [];
+      (errors ??= new Array<McError | undefined>(requests.length))[i] = o;
+    } else answers[i] = o;
+  });
+  return settle(plan, answers, errors, send);
+}
+
+/**
+ * The tags' results from the requests' answers; tags of a failed request carry its error, or are
+ * re-read alone when the request was shared and failed on a PLC end code.
+ */
+function settle(
+  plan: ReadPlan,
+  answers: readonly (readonly Segment[])[],
+  errors: readonly (McError | undefined)[] | undefined,
+  send: Send,
+): TagResult[] | Promise<TagResult[]> {
+  const requests = plan.requests;
   const results = new Array<TagResult | Promise<TagResult>>(plan.tags.length);
   if (!errors) {
     for (let i = 0; i < results.length; i++) results[i] = resolve(plan, i, answers);
