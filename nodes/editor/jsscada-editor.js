@@ -1,7 +1,33 @@
-/* Shared editor code for the jsscada nodes: the tag table with addresses validated as you type. */
+/*
+ * Shared editor code for the jsscada nodes: the tag table with addresses validated as you type, and
+ * the checks and dialog steps several nodes have in common. Each node's .html that needs it loads it
+ * (a palette may disable any one node set); it runs once. Node-RED runs a node set's scripts in no set
+ * order but finishes them all before it validates or opens a node, so the node files call into
+ * `window.jsscadaEditor` only from their `validate` and `onedit…` functions.
+ */
 (function () {
   "use strict";
   if (window.jsscadaEditor) return;
+
+  /** The node types whose `group` names a polling group: one name, one group in the engine. */
+  var GROUP_NODE_TYPES = ["jsscada-poll-fixed", "jsscada-poll-handshake"];
+
+  /**
+   * For a `validate`: `value` is not blank and no other node of `types` has it as its `field` (group and
+   * queue names are the keys the engine and the commands find them by).
+   */
+  function uniqueName(node, field, types, value) {
+    var taken = false;
+    RED.nodes.eachNode(function (n) {
+      if (n.id !== node.id && types.indexOf(n.type) >= 0 && n[field] === value) taken = true;
+    });
+    return Boolean(String(value || "").trim()) && !taken;
+  }
+
+  /** For a poll node's `group` validate: named, and no other poll node uses the name. */
+  function groupNameValid(node, value) {
+    return uniqueName(node, "group", GROUP_NODE_TYPES, value);
+  }
 
   function plcOptions(plcId) {
     var plc = plcId && RED.nodes.node(plcId);
@@ -163,7 +189,7 @@
     });
   }
 
-  var TAG_NODE_TYPES = ["jsscada-poll-fixed", "jsscada-poll-handshake", "jsscada-write"];
+  var TAG_NODE_TYPES = GROUP_NODE_TYPES.concat(["jsscada-write"]);
 
   /**
    * Asks the runtime's parser about a node's tag addresses and records what it refused in
@@ -242,6 +268,49 @@
     });
   }
 
+  /**
+   * For a node's `oneditprepare`: the tag table of the dialog (#node-input-tags-list), its problems
+   * listed under it and checked again when the PLC changes. `saveTagTable` reads it back.
+   */
+  function openTagTable(node) {
+    var problems = $("#node-input-tags-problems");
+    node._tagTable = tagTable(
+      $("#node-input-tags-list"),
+      node.tags,
+      function () {
+        return $("#node-input-plc").val();
+      },
+      function (list) {
+        problems.text(list.length ? list.length + " problem(s): " + list.join("; ") : "");
+      },
+    );
+    $("#node-input-plc").on("change", function () {
+      node._tagTable.refresh();
+    });
+  }
+
+  /** For a node's `oneditsave`: the rows, and what the runtime's parser refused (see tagsLookValid). */
+  function saveTagTable(node) {
+    node.tags = node._tagTable.rows();
+    node._tagProblems = node._tagTable.problems();
+  }
+
+  /**
+   * Checks the addresses typed or pasted in `input` (split out of its text by `addressesOf`) with the
+   * runtime's parser, against the dialog's PLC, and shows what it refused in `hint`.
+   */
+  function checkAddressesAsTyped(input, hint, addressesOf) {
+    var asked = 0; // only the answer to the latest text is shown, whatever order answers come in
+    input.on("input change", function () {
+      var question = ++asked;
+      var addresses = addressesOf(String(input.val() || ""));
+      if (!addresses.length) return hint.text("");
+      validateRemote(addresses, $("#node-input-plc").val(), function (errors) {
+        if (question === asked) hint.text(errors.filter(Boolean).join("; "));
+      });
+    });
+  }
+
   /** For a node's `oneditresize`: the tag list takes the dialog height the other rows leave. */
   function resizeTagList(size) {
     var height = size.height;
@@ -252,9 +321,12 @@
   }
 
   window.jsscadaEditor = {
-    tagTable: tagTable,
+    uniqueName: uniqueName,
+    groupNameValid: groupNameValid,
+    openTagTable: openTagTable,
+    saveTagTable: saveTagTable,
+    checkAddressesAsTyped: checkAddressesAsTyped,
     tagsLookValid: tagsLookValid,
-    validateRemote: validateRemote,
     resizeTagList: resizeTagList,
   };
 })();

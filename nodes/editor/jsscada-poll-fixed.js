@@ -11,25 +11,13 @@ RED.nodes.registerType("jsscada-poll-fixed", {
       value: "",
       required: true,
       validate: function (v) {
-        var me = this;
-        var dup = false;
-        RED.nodes.eachNode(function (n) {
-          if (
-            n.id !== me.id &&
-            (n.type === "jsscada-poll-fixed" || n.type === "jsscada-poll-handshake") &&
-            n.group === v
-          )
-            dup = true;
-        });
-        return Boolean(String(v || "").trim()) && !dup;
+        return window.jsscadaEditor.groupNameValid(this, v);
       },
     },
     tags: {
       value: [{ name: "counter", address: "D0" }],
       validate: function (v) {
-        return window.jsscadaEditor
-          ? window.jsscadaEditor.tagsLookValid(v, this)
-          : Array.isArray(v) && v.length > 0;
+        return window.jsscadaEditor.tagsLookValid(v, this);
       },
     },
     interval: {
@@ -55,25 +43,10 @@ RED.nodes.registerType("jsscada-poll-fixed", {
   outputLabels: ["data", "command replies"],
   inputLabels: "commands",
   oneditprepare: function () {
-    var node = this;
-    var problems = $("#node-input-tags-problems");
-    this._tagTable = window.jsscadaEditor.tagTable(
-      $("#node-input-tags-list"),
-      this.tags,
-      function () {
-        return $("#node-input-plc").val();
-      },
-      function (list) {
-        problems.text(list.length ? list.length + " problem(s): " + list.join("; ") : "");
-      },
-    );
-    $("#node-input-plc").on("change", function () {
-      node._tagTable.refresh();
-    });
+    window.jsscadaEditor.openTagTable(this);
   },
   oneditsave: function () {
-    this.tags = this._tagTable.rows();
-    this._tagProblems = this._tagTable.problems();
+    window.jsscadaEditor.saveTagTable(this);
   },
   oneditresize: function (size) {
     window.jsscadaEditor.resizeTagList(size);

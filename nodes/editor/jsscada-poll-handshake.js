@@ -18,7 +18,7 @@
       if (!plcMode(this)) return true;
       var text = String(v || "").trim();
       if (!text) return !required;
-      return window.jsscadaEditor ? window.jsscadaEditor.tagsLookValid([{ name: "x", address: text }]) : true;
+      return window.jsscadaEditor.tagsLookValid([{ name: "x", address: text }]);
     };
   }
   function plcOnly(check) {
@@ -69,21 +69,13 @@
         value: "",
         required: true,
         validate: function (v) {
-          var me = this;
-          var dup = false;
-          RED.nodes.eachNode(function (n) {
-            if (n.id !== me.id && (n.type === "jsscada-poll-fixed" || n.type === TYPE) && n.group === v)
-              dup = true;
-          });
-          return Boolean(String(v || "").trim()) && !dup;
+          return window.jsscadaEditor.groupNameValid(this, v);
         },
       },
       tags: {
         value: [{ name: "counter", address: "D0" }],
         validate: function (v) {
-          return window.jsscadaEditor
-            ? window.jsscadaEditor.tagsLookValid(v, this)
-            : Array.isArray(v) && v.length > 0;
+          return window.jsscadaEditor.tagsLookValid(v, this);
         },
       },
       trigger: {
@@ -168,21 +160,7 @@
       },
     },
     oneditprepare: function () {
-      var node = this;
-      var problems = $("#node-input-tags-problems");
-      this._tagTable = window.jsscadaEditor.tagTable(
-        $("#node-input-tags-list"),
-        this.tags,
-        function () {
-          return $("#node-input-plc").val();
-        },
-        function (list) {
-          problems.text(list.length ? list.length + " problem(s): " + list.join("; ") : "");
-        },
-      );
-      $("#node-input-plc").on("change", function () {
-        node._tagTable.refresh();
-      });
+      window.jsscadaEditor.openTagTable(this);
       $("#node-input-trigger")
         .on("change", function () {
           var plc = $(this).val() === "plc";
@@ -197,20 +175,17 @@
         .trigger("change");
       // Handshake addresses are checked by the runtime's parser as you type, like the tag table.
       ["req", "ack", "result", "sequence"].forEach(function (field) {
-        var input = $("#node-input-" + field);
-        var hint = $("#jsscada-hs-" + field + "-problem");
-        input.on("change keyup", function () {
-          var text = String(input.val() || "").trim();
-          if (!text) return hint.text("");
-          window.jsscadaEditor.validateRemote([text], $("#node-input-plc").val(), function (errors) {
-            hint.text(errors[0] || "");
-          });
-        });
+        window.jsscadaEditor.checkAddressesAsTyped(
+          $("#node-input-" + field),
+          $("#jsscada-hs-" + field + "-problem"),
+          function (text) {
+            return text.trim() ? [text.trim()] : [];
+          },
+        );
       });
     },
     oneditsave: function () {
-      this.tags = this._tagTable.rows();
-      this._tagProblems = this._tagTable.problems();
+      window.jsscadaEditor.saveTagTable(this);
     },
     oneditresize: function (size) {
       window.jsscadaEditor.resizeTagList(size);

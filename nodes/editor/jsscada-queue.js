@@ -22,12 +22,7 @@
         value: "",
         required: true,
         validate: function (v) {
-          var me = this;
-          var dup = false;
-          RED.nodes.eachNode(function (n) {
-            if (n.id !== me.id && n.type === "jsscada-queue" && n.name === v) dup = true;
-          });
-          return Boolean(String(v || "").trim()) && !dup;
+          return window.jsscadaEditor.uniqueName(this, "name", ["jsscada-queue"], v);
         },
       },
       capacity: { value: "10000", required: true, validate: blankOr(positiveInt) },

@@ -25,12 +25,10 @@
       tags: {
         value: [{ name: "setpoint", address: "D100" }],
         validate: function (v) {
-          var ok = window.jsscadaEditor ? window.jsscadaEditor.tagsLookValid(v, this) : Array.isArray(v);
           // No tags is fine only when messages may name addresses.
-          return (
-            ok &&
-            (v.length > 0 || $("#node-input-allowMsgAddresses").is(":checked") || this.allowMsgAddresses)
-          );
+          if (Array.isArray(v) && v.length === 0)
+            return $("#node-input-allowMsgAddresses").is(":checked") || Boolean(this.allowMsgAddresses);
+          return window.jsscadaEditor.tagsLookValid(v, this);
         },
       },
       allowMsgAddresses: { value: false },
@@ -56,46 +54,29 @@
       return this._("jsscada-write.outputLabel");
     },
     oneditprepare: function () {
-      var node = this;
-      var problems = $("#node-input-tags-problems");
-      this._tagTable = window.jsscadaEditor.tagTable(
-        $("#node-input-tags-list"),
-        this.tags,
-        function () {
-          return $("#node-input-plc").val();
-        },
-        function (list) {
-          problems.text(list.length ? list.length + " problem(s): " + list.join("; ") : "");
-        },
-      );
-      $("#node-input-plc").on("change", function () {
-        node._tagTable.refresh();
-      });
+      window.jsscadaEditor.openTagTable(this);
       $("#node-input-allowMsgAddresses")
         .on("change", function () {
           $(".jsscada-write-allow").toggle($(this).is(":checked"));
         })
         .trigger("change");
       // Each allow-list end is checked by the runtime's parser as you type.
-      var hint = $("#jsscada-write-allow-problem");
-      $("#node-input-allowList").on("change keyup", function () {
-        var ends = [];
-        String($(this).val() || "")
-          .split(/[,;\n]/)
-          .forEach(function (e) {
+      window.jsscadaEditor.checkAddressesAsTyped(
+        $("#node-input-allowList"),
+        $("#jsscada-write-allow-problem"),
+        function (text) {
+          var ends = [];
+          text.split(/[,;\n]/).forEach(function (e) {
             e.split("-").forEach(function (a) {
               if (a.trim()) ends.push(a.trim());
             });
           });
-        if (!ends.length) return hint.text("");
-        window.jsscadaEditor.validateRemote(ends, $("#node-input-plc").val(), function (errors) {
-          hint.text(errors.filter(Boolean).join("; "));
-        });
-      });
+          return ends;
+        },
+      );
     },
     oneditsave: function () {
-      this.tags = this._tagTable.rows();
-      this._tagProblems = this._tagTable.problems();
+      window.jsscadaEditor.saveTagTable(this);
     },
     oneditresize: function (size) {
       window.jsscadaEditor.resizeTagList(size);

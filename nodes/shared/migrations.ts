@@ -19,32 +19,37 @@ const fill =
     for (const [key, value] of Object.entries(defaults)) if (config[key] === undefined) config[key] = value;
   };
 
+/**
+ * The PLC node's settings as the editor gives them to a new node, which is also what the runtime used
+ * when one was absent before versions existed. The example flows write them out: scripts/flows/builder.js
+ * reads them from the build, so the two cannot drift.
+ */
+export const PLC_DEFAULTS: Readonly<Record<string, string | boolean>> = Object.freeze({
+  transport: "tcp",
+  frame: "3E",
+  encoding: "binary",
+  series: "ql",
+  zrHex: false,
+  octalXY: true,
+  network: "0",
+  pc: "255",
+  moduleIo: "1023",
+  station: "0",
+  connections: "1",
+  connectTimeout: "5000",
+  requestTimeout: "3000",
+  monitoringTimer: "",
+  backoffInitial: "500",
+  backoffMax: "30000",
+  backoffJitter: "0.2",
+  demoteAfter: "3",
+  demoteFor: "10000",
+  minInterval: "0",
+});
+
 /** Per node type, the step from version i to i + 1 at index i; the current version is the count. */
 const STEPS: Record<string, readonly Step[]> = {
-  "jsscada-plc": [
-    fill({
-      transport: "tcp",
-      frame: "3E",
-      encoding: "binary",
-      series: "ql",
-      zrHex: false,
-      octalXY: true,
-      network: "0",
-      pc: "255",
-      moduleIo: "1023",
-      station: "0",
-      connections: "1",
-      connectTimeout: "5000",
-      requestTimeout: "3000",
-      monitoringTimer: "",
-      backoffInitial: "500",
-      backoffMax: "30000",
-      backoffJitter: "0.2",
-      demoteAfter: "3",
-      demoteFor: "10000",
-      minInterval: "0",
-    }),
-  ],
+  "jsscada-plc": [fill(PLC_DEFAULTS)],
   "jsscada-poll-fixed": [
     fill({
       intervalUnit: "ms",

@@ -8,6 +8,19 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
+/** A module of the build (dist/), or a clear error when `npm run build` has not run. */
+function requireBuilt(rel) {
+  const file = path.join(__dirname, "..", "..", "dist", rel);
+  try {
+    return require(file);
+  } catch (err) {
+    throw new Error(`${file} is missing: run \`npm run build\` first (${err.message})`);
+  }
+}
+
+/** The PLC node's default settings, from the runtime's migrations (one source for both). */
+const { PLC_DEFAULTS } = requireBuilt("nodes/shared/migrations.js");
+
 /**
  * A function node's body, kept in scripts/flows/functions/ so eslint and prettier check it. `values`
  * fills in the body's placeholders (text the flow decides, such as a SQL statement).
@@ -139,31 +152,7 @@ const SECURED = { auth: "token", tokenEnv: "POLLING_API_TOKEN" };
 
 /** A PLC config node; the demo passes "${PLC_HOST}"/"${PLC_PORT}" so env vars choose the PLC. */
 function plc(f, name, host = "127.0.0.1", port = "5000") {
-  return f.config("plc", "jsscada-plc", {
-    name,
-    host,
-    port,
-    transport: "tcp",
-    frame: "3E",
-    encoding: "binary",
-    series: "ql",
-    zrHex: false,
-    octalXY: true,
-    network: "0",
-    pc: "255",
-    moduleIo: "1023",
-    station: "0",
-    connections: "1",
-    connectTimeout: "5000",
-    requestTimeout: "3000",
-    monitoringTimer: "",
-    backoffInitial: "500",
-    backoffMax: "30000",
-    backoffJitter: "0.2",
-    demoteAfter: "3",
-    demoteFor: "10000",
-    minInterval: "0",
-  });
+  return f.config("plc", "jsscada-plc", { name, host, port, ...PLC_DEFAULTS });
 }
 
 function fixedGroup(f, key, plcId, group, tags, interval, unit, col, row, wires, extra = {}) {
@@ -269,6 +258,7 @@ function checked(name, nodes) {
 
 module.exports = {
   Flow,
+  requireBuilt,
   functionBody,
   comment,
   debug,

@@ -3,17 +3,9 @@
  * simulator and the flows cannot disagree), and the three groups every management example works on.
  */
 "use strict";
-const path = require("node:path");
-const { comment, debug, fixedGroup, handshakeGroup } = require("./builder");
+const { comment, debug, fixedGroup, handshakeGroup, requireBuilt } = require("./builder");
 
-const BUILT = path.join(__dirname, "..", "..", "dist", "lib", "simulator", "demo-addresses.js");
-let addresses;
-try {
-  addresses = require(BUILT);
-} catch (err) {
-  throw new Error(`${BUILT} is missing: run \`npm run build\` first (${err.message})`);
-}
-const { DEMO_TAGS, DEMO_RECIPE, DEMO_HANDSHAKE } = addresses;
+const { DEMO_TAGS, DEMO_RECIPE, DEMO_HANDSHAKE } = requireBuilt("lib/simulator/demo-addresses.js");
 
 /** The tags the example flows read where the demo simulator moves memory (copies: flows may add to them). */
 const TAGS = {

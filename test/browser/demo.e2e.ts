@@ -388,6 +388,73 @@ describe("npm start demo in chromium", function () {
     }
   });
 
+  it("editor: group and queue names are unique, handshake addresses are checked as typed, a write node may take its addresses from messages", async () => {
+    type Def = { defaults: Record<string, { validate(this: object, v: unknown): boolean }> };
+    type Red = {
+      nodes: {
+        getType(t: string): Def | undefined;
+        filterNodes(f: object): Array<{ id: string; group?: string }>;
+      };
+      editor: { edit(n: unknown): void };
+    };
+    await page.goto(`${rt.url}/`);
+    await page.locator("#red-ui-workspace-chart").waitFor({ timeout: 30000 });
+    await eventually(
+      () =>
+        page.evaluate(
+          () =>
+            ((window as unknown as { RED?: Red }).RED?.nodes?.filterNodes({ type: "jsscada-poll-fixed" })
+              .length ?? 0) === 3,
+        ),
+      20000,
+      "the demo flow loaded",
+    );
+    const verdicts = await page.evaluate(() => {
+      const RED = (window as unknown as { RED: Red }).RED;
+      const valid = (type: string, field: string, node: object, value: unknown) =>
+        RED.nodes.getType(type)!.defaults[field]!.validate.call(node, value);
+      const fixed = RED.nodes.filterNodes({ type: "jsscada-poll-fixed" }).find((n) => n.group === "fast-1s")!;
+      const fresh = { id: "fresh000000000001" };
+      return {
+        groupTakenByAFixedNode: valid("jsscada-poll-handshake", "group", fresh, "fast-1s"),
+        groupFree: valid("jsscada-poll-handshake", "group", fresh, "fresh-group"),
+        groupBlank: valid("jsscada-poll-fixed", "group", fresh, "  "),
+        ownGroup: valid("jsscada-poll-fixed", "group", fixed, "fast-1s"),
+        queueNameTaken: valid("jsscada-queue", "name", fresh, "parts-to-database"),
+        queueNameFree: valid("jsscada-queue", "name", fresh, "another-queue"),
+        writeNoTagsWithMessageAddresses: valid("jsscada-write", "tags", { allowMsgAddresses: true }, []),
+        writeNoTagsNoMessageAddresses: valid("jsscada-write", "tags", { allowMsgAddresses: false }, []),
+        writeTags: valid("jsscada-write", "tags", {}, [{ name: "sp", address: "D100" }]),
+      };
+    });
+    verdicts.should.deepEqual({
+      groupTakenByAFixedNode: false,
+      groupFree: true,
+      groupBlank: false,
+      ownGroup: true,
+      queueNameTaken: false,
+      queueNameFree: true,
+      writeNoTagsWithMessageAddresses: true,
+      writeNoTagsNoMessageAddresses: false,
+      writeTags: true,
+    });
+    // The PLC-triggered handshake's REQ address, checked by the runtime's parser as it is typed.
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: Red }).RED;
+      RED.editor.edit(
+        RED.nodes.filterNodes({ type: "jsscada-poll-handshake" }).find((n) => n.group === "plc-report"),
+      );
+    });
+    const req = page.locator("#node-input-req");
+    const hint = page.locator("#jsscada-hs-req-problem");
+    await req.waitFor();
+    await req.fill("D1A");
+    await eventually(async () => /hex digit/.test((await hint.textContent()) ?? ""), 5000, "the REQ problem");
+    await req.fill("M100");
+    await eventually(async () => (await hint.textContent()) === "", 5000, "the REQ problem cleared");
+    await page.click("#node-dialog-cancel");
+  });
+
   it("the demo's console stayed one readable block: no warning after a minute of use", () => {
     // Node-RED's "[warn]" lines and Node's own warnings (MaxListenersExceededWarning, deprecations).
     const warnings = rt

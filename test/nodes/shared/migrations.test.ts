@@ -1,5 +1,8 @@
 import "should";
-import { currentVersion, migrate } from "../../../nodes/shared/migrations";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vm from "node:vm";
+import { PLC_DEFAULTS, currentVersion, migrate } from "../../../nodes/shared/migrations";
 
 describe("nodes/shared/migrations: node configs carry a version", () => {
   const TYPES = [
@@ -12,8 +15,6 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
   ];
 
   it("every node type is at version 1, and its editor gives new nodes that version", async () => {
-    const fs = await import("node:fs");
-    const path = await import("node:path");
     for (const type of TYPES) {
       currentVersion(type).should.equal(1, type);
       const html = fs.readFileSync(
@@ -22,6 +23,18 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
       );
       html.should.match(/version: \{ value: 1 \}/, type);
     }
+  });
+
+  it("the PLC defaults the example flows write out are the ones the editor gives a new PLC node", () => {
+    // The editor's node definition, run as the browser runs it, with Node-RED's registerType captured.
+    let defaults: Record<string, { value: unknown }> = {};
+    const RED = {
+      nodes: { registerType: (_t: string, def: { defaults: typeof defaults }) => (defaults = def.defaults) },
+    };
+    const file = path.join(__dirname, "..", "..", "..", "nodes", "editor", "jsscada-plc.js");
+    vm.runInNewContext(fs.readFileSync(file, "utf8"), { RED, window: {} });
+    Object.keys(PLC_DEFAULTS).length.should.be.above(10);
+    for (const [key, value] of Object.entries(PLC_DEFAULTS)) defaults[key]!.value!.should.equal(value, key);
   });
 
   it("a FIXED node saved before shareReads existed shares reads, as it always did", () => {
