@@ -12,6 +12,7 @@ import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
 import { installApiGuard } from "./shared/api-guard";
 import { EngineApi, parseRequest, websocketEnvelope } from "./shared/engine-api";
+import { textsOf } from "./shared/i18n";
 import { engineFor, num, safeSetting, type JsscadaSettings } from "./shared/runtime";
 import { STATUS, ThrottledStatus } from "./shared/status";
 import type { EngineStatusNodeDef } from "./shared/types";
@@ -25,9 +26,12 @@ type HttpMessage = NodeMessageInFlow & {
   };
 };
 
+const TYPE = "jsscada-engine-status";
+
 export = function (RED: NodeAPI): void {
   registerAdminRoutes(RED);
   installApiGuard(RED, engineFor(RED));
+  const t = textsOf(RED, TYPE);
   /** An environment variable as Node-RED resolves it (flow/group env first, then the process). */
   function envValue(node: Node, name: string): string | undefined {
     const util = RED.util as unknown as { getSetting?: (n: Node, name: string) => unknown };
@@ -48,7 +52,7 @@ export = function (RED: NodeAPI): void {
     if (config.websocket) {
       const l = RED.nodes.getNode(config.websocket) as unknown as ListenerNode | null;
       if (!l || l.type !== "websocket-listener") {
-        node.error(`the WebSocket listener ${config.websocket} is missing or not a websocket-listener`);
+        node.error(t("errors.listener", { id: config.websocket }));
       } else listener = l;
     }
     const pingMs = num(safeSetting<JsscadaSettings>(RED, "jsscada")?.websocketPingMs, PING_MS);
@@ -57,9 +61,10 @@ export = function (RED: NodeAPI): void {
 
     const show = (): void => {
       const s = engine.status().engine;
-      const lock = auth && auth.configurationProblem() ? ` · API locked: ${tokenEnv} not set` : "";
-      const text = `${s.runningGroups}/${s.totalGroups} groups running (max ${s.maxGroups})${lock}`;
-      status.set(lock ? STATUS.degraded(text) : STATUS.idle(text));
+      const text = t("status.groups", { running: s.runningGroups, total: s.totalGroups, max: s.maxGroups });
+      if (auth && auth.configurationProblem())
+        status.set(STATUS.degraded(t("status.locked", { text, env: tokenEnv })));
+      else status.set(STATUS.idle(text));
     };
 
     /** The status: to every allowed WebSocket session when a listener is set, else one message. */
@@ -79,7 +84,7 @@ export = function (RED: NodeAPI): void {
 
     let timer: NodeJS.Timeout | undefined;
     if (!Number.isFinite(seconds) || seconds < 0) {
-      node.error(`interval must be a number of seconds ≥ 0 (0 = off), got "${config.interval}"`);
+      node.error(t("errors.interval", { got: String(config.interval) }));
     } else if (seconds > 0) {
       timer = setInterval(
         () => {
@@ -141,5 +146,5 @@ export = function (RED: NodeAPI): void {
       done();
     });
   }
-  RED.nodes.registerType("jsscada-engine-status", JsscadaEngineStatusNode);
+  RED.nodes.registerType(TYPE, JsscadaEngineStatusNode);
 };
