@@ -1,7 +1,7 @@
 /**
  * Every catalog key the nodes ask for exists in the English catalogs, in the catalog it is asked of:
- * the runtime's `t("…")`/`text("…")`/`shared("…")` calls in nodes/ and the editor's `data-i18n`
- * attributes in nodes/*.html. A key missing here would show raw to users (a real runtime prints the
+ * the runtime's `t("…")`/`text("…")`/`shared("…")` calls in nodes/, the editor's `data-i18n`
+ * attributes in nodes/*.html and its `this._("…")` calls in nodes/editor/<type>.js. A key missing here would show raw to users (a real runtime prints the
  * key itself), on paths no other test happens to take.
  */
 import "should";
@@ -81,6 +81,25 @@ describe("message catalogs: every key the nodes ask for exists", () => {
     }
     missing.should.eql([]);
     checked.should.be.above(100);
+  });
+
+  it("the editor scripts' own keys (nodes/editor/<type>.js), each in its node's catalog", async () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const type of nodeTypes) {
+      const file = path.join(NODES, "editor", `${type}.js`);
+      if (!fs.existsSync(file)) continue;
+      // Node-RED's own keys ("notification.…") and prefixes completed at run time ("….outputs." + n) aside.
+      for (const [, key] of fs
+        .readFileSync(file, "utf8")
+        .matchAll(/_\("(jsscada-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])"/g)) {
+        checked++;
+        if (!key!.startsWith(`${type}.`)) missing.push(`${type}.js: ${key} (not the node's own catalog)`);
+        else if (!(await resolves(type, key!.slice(type.length + 1)))) missing.push(`${type}.js: ${key}`);
+      }
+    }
+    missing.should.eql([]);
+    checked.should.be.above(5);
   });
 });
 
