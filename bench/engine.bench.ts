@@ -20,7 +20,7 @@ function startSimulatorProcess(): Promise<{ child: ChildProcess; port: number }>
   });
   return new Promise((resolve, reject) => {
     let text = "";
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       text += d.toString();
       const m = /port (\d+)/.exec(text);
       if (m) resolve({ child, port: Number(m[1]) });

@@ -31,7 +31,7 @@ function startSimulator(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let text = "";
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       text += d.toString();
       const m = /port (\d+)/.exec(text);
       if (m) resolve({ child, port: Number(m[1]) });

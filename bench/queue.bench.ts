@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Queue, SqliteStore, type QueueOptions } from "../lib/queue";
-import { type FlowNode, request, startRuntime } from "../test/examples/runtime";
+import { request, startRuntime } from "../test/examples/runtime";
 
 type Sample = { topic: string; payload: { value: number; ts: number } };
 
@@ -197,7 +197,7 @@ return [null, msg];`,
     },
     { id: "bench-reply", z: tab, type: "http response", statusCode: "", headers: {}, wires: [] },
   ];
-  const rt = await startRuntime({ flow: flow as FlowNode[], timeoutMs: 60_000 });
+  const rt = await startRuntime({ flow, timeoutMs: 60_000 });
   try {
     await request("POST", `${rt.url}/bench/start`, { count });
     for (;;) {

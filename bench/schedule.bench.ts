@@ -118,9 +118,9 @@ const naiveGroup: GroupStarter = (trace, countWake) => {
     trace.starts.push(performance.now());
     void trivialTask();
   }, INTERVAL_MS);
-  return async () => {
+  return () => {
     clearInterval(handle);
-    return 0;
+    return Promise.resolve(0);
   };
 };
 

@@ -5,12 +5,14 @@
  * `websocket in` → engine-status → `websocket out` a complete WebSocket API (nodes/shared/engine-api.ts says
  * who may run what).
  */
-import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
+import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { ApiAuth, DEFAULT_TOKEN_ENV } from "../lib/engine/api-auth";
 import { type CommandResult, fail } from "../lib/engine/registry";
+import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
 import { installApiGuard } from "./shared/api-guard";
-import { EngineApi, type ApiMessage, parseRequest, websocketEnvelope } from "./shared/engine-api";
+import { EngineApi, parseRequest, websocketEnvelope } from "./shared/engine-api";
+import { textsOf } from "./shared/i18n";
 import { engineFor, num, safeSetting, type JsscadaSettings } from "./shared/runtime";
 import { STATUS, ThrottledStatus } from "./shared/status";
 import type { EngineStatusNodeDef } from "./shared/types";
@@ -24,9 +26,12 @@ type HttpMessage = NodeMessageInFlow & {
   };
 };
 
+const TYPE = "jsscada-engine-status";
+
 export = function (RED: NodeAPI): void {
   registerAdminRoutes(RED);
   installApiGuard(RED, engineFor(RED));
+  const t = textsOf(RED, TYPE);
   /** An environment variable as Node-RED resolves it (flow/group env first, then the process). */
   function envValue(node: Node, name: string): string | undefined {
     const util = RED.util as unknown as { getSetting?: (n: Node, name: string) => unknown };
@@ -47,7 +52,7 @@ export = function (RED: NodeAPI): void {
     if (config.websocket) {
       const l = RED.nodes.getNode(config.websocket) as unknown as ListenerNode | null;
       if (!l || l.type !== "websocket-listener") {
-        node.error(`the WebSocket listener ${config.websocket} is missing or not a websocket-listener`);
+        node.error(t("errors.listener", { id: config.websocket }));
       } else listener = l;
     }
     const pingMs = num(safeSetting<JsscadaSettings>(RED, "jsscada")?.websocketPingMs, PING_MS);
@@ -56,29 +61,30 @@ export = function (RED: NodeAPI): void {
 
     const show = (): void => {
       const s = engine.status().engine;
-      const lock = auth && auth.configurationProblem() ? ` · API locked: ${tokenEnv} not set` : "";
-      const text = `${s.runningGroups}/${s.totalGroups} groups running (max ${s.maxGroups})${lock}`;
-      status.set(lock ? STATUS.degraded(text) : STATUS.idle(text));
+      const text = t("status.groups", { running: s.runningGroups, total: s.totalGroups, max: s.maxGroups });
+      if (auth && auth.configurationProblem())
+        status.set(STATUS.degraded(t("status.locked", { text, env: tokenEnv })));
+      else status.set(STATUS.idle(text));
     };
 
     /** The status: to every allowed WebSocket session when a listener is set, else one message. */
     const broadcast = (): void => {
       const payload = engine.status();
       if (!ws) {
-        node.send({ topic: "status", payload, statusCode: 200 } as NodeMessage);
+        node.send({ topic: "status", payload, statusCode: 200 });
         return;
       }
       let text: string | undefined;
       for (const id of ws.link.connected) {
         if (!api.sessionAllowed(id)) continue;
         text ??= JSON.stringify({ type: "status", payload });
-        node.send({ topic: "status", payload: text, _session: { type: "websocket", id } } as NodeMessage);
+        node.send({ topic: "status", payload: text, _session: { type: "websocket", id } });
       }
     };
 
     let timer: NodeJS.Timeout | undefined;
     if (!Number.isFinite(seconds) || seconds < 0) {
-      node.error(`interval must be a number of seconds ≥ 0 (0 = off), got "${config.interval}"`);
+      node.error(t("errors.interval", { got: String(config.interval) }));
     } else if (seconds > 0) {
       timer = setInterval(
         () => {
@@ -93,13 +99,13 @@ export = function (RED: NodeAPI): void {
     /** HTTP requests this node is working on: answered 503 if it closes first (a deploy). */
     const inflight = new Set<HttpMessage>();
 
-    node.on("input", async (msg: NodeMessageInFlow, send, done) => {
+    const onInput = asyncInput(async (msg: NodeMessageInFlow, send, done) => {
       const m = msg as HttpMessage;
-      const request = parseRequest(msg as unknown as ApiMessage);
+      const request = parseRequest(msg);
       if (request.source === "http") inflight.add(m);
       let result: CommandResult;
       try {
-        result = await api.handle(msg as unknown as ApiMessage, request);
+        result = await api.handle(msg, request);
       } catch (err) {
         result = fail(500, "INTERNAL", `internal error: ${(err as Error).message}`);
       }
@@ -117,6 +123,7 @@ export = function (RED: NodeAPI): void {
       show();
       done();
     });
+    node.on("input", onInput);
 
     node.on("close", (done: () => void) => {
       clearInterval(timer);
@@ -139,5 +146,5 @@ export = function (RED: NodeAPI): void {
       done();
     });
   }
-  RED.nodes.registerType("jsscada-engine-status", JsscadaEngineStatusNode);
+  RED.nodes.registerType(TYPE, JsscadaEngineStatusNode);
 };

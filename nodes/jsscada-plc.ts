@@ -6,21 +6,25 @@
 import type { NodeAPI } from "node-red";
 import { PlcPool } from "../lib/pool/pool";
 import { registerAdminRoutes } from "./shared/admin";
+import { textsOf } from "./shared/i18n";
 import { addressingOf } from "./shared/plc-addressing";
 import { poolOptionsFrom } from "./shared/plc-options";
 import { engineFor } from "./shared/runtime";
 import { PLC_BUSY } from "./shared/status";
 import type { PlcNode, PlcNodeDef } from "./shared/types";
 
+const TYPE = "jsscada-plc";
+
 export = function (RED: NodeAPI): void {
   registerAdminRoutes(RED);
+  const t = textsOf(RED, TYPE);
   function JsscadaPlcNode(this: PlcNode, config: PlcNodeDef): void {
     RED.nodes.createNode(this, config);
     this.tagOptions = addressingOf(config);
-    const options = poolOptionsFrom(config);
+    const options = poolOptionsFrom(config, t);
     this.plcName = typeof options === "string" ? config.name || config.host || this.id : options.name;
     if (typeof options === "string") {
-      this.configError = `PLC ${this.plcName}: ${options}`;
+      this.configError = t("errors.config", { plc: this.plcName, reason: options });
       this.error(this.configError);
       return;
     }
@@ -41,9 +45,12 @@ export = function (RED: NodeAPI): void {
       if (load.busyPercent < PLC_BUSY.red || Date.now() - warnedAt < 60_000) return;
       warnedAt = Date.now();
       this.warn(
-        `PLC ${pool.name} is busy ${load.busyPercent} % of the time (${load.requestsPerSec} requests/s, ` +
-          `${load.meanRequestMs ?? "?"} ms each): its groups ask for more than it can answer; ` +
-          "share requests, lengthen intervals or add connections",
+        t("warn.busy", {
+          plc: pool.name,
+          busy: load.busyPercent,
+          rate: load.requestsPerSec,
+          ms: load.meanRequestMs ?? "?",
+        }),
       );
     }, 10_000);
     loadCheck.unref();
@@ -54,5 +61,5 @@ export = function (RED: NodeAPI): void {
       done();
     });
   }
-  RED.nodes.registerType("jsscada-plc", JsscadaPlcNode);
+  RED.nodes.registerType(TYPE, JsscadaPlcNode);
 };

@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { FixedGroup, type GroupMessage } from "../lib/engine/fixed-group";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { MIN_INTERVAL_MS } from "../lib/engine/scheduler";
+import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
 import { commandOf, intervalFrom, tagRowsFrom } from "./shared/commands";
 import { fixedDataStatus } from "./shared/fixed-status";
@@ -68,7 +69,7 @@ export = function (RED: NodeAPI): void {
           }
         });
 
-        node.on("input", async (msg: NodeMessageInFlow, send, done) => {
+        const onInput = asyncInput(async (msg: NodeMessageInFlow, send, done) => {
           const cmd = commandOf(msg);
           const reply = (result: object) => g.reply(msg, send, done, result);
           try {
@@ -105,6 +106,7 @@ export = function (RED: NodeAPI): void {
             done(err as Error);
           }
         });
+        node.on("input", onInput);
       },
     });
   }

@@ -18,6 +18,7 @@ import {
 } from "../lib/engine/handshake-plc";
 import { type TagDefinition, compileTagTable } from "../lib/engine/tag-table";
 import { type Tag, parseTag } from "../lib/mc/tags";
+import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
 import { commandOf } from "./shared/commands";
 import { createGroupNode } from "./shared/group-node";
@@ -57,7 +58,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       try {
-        node.receive({ _jsscadaButton: true } as unknown as NodeMessage);
+        node.receive({ _jsscadaButton: true });
         res.sendStatus(200);
       } catch (err) {
         res.status(500).send((err as Error).message);
@@ -179,7 +180,7 @@ export = function (RED: NodeAPI): void {
           if (state === "running") status.set(idleStatus(t, plcMode));
         });
 
-        node.on("input", async (msg: ButtonMessage, send: Send, done: Done) => {
+        const onInput = asyncInput(async (msg: ButtonMessage, send: Send, done: Done) => {
           const cmd = commandOf(msg);
           const command = cmd && COMMANDS.has(cmd.command) ? cmd.command : undefined;
           const reply = (result: object) => g.reply(msg, send, done, result);
@@ -230,6 +231,7 @@ export = function (RED: NodeAPI): void {
             done(err as Error);
           }
         });
+        node.on("input", onInput);
       },
     });
   }

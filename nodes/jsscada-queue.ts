@@ -18,6 +18,7 @@ import {
 } from "../lib/queue";
 import { registerAdminRoutes } from "./shared/admin";
 import { commandOf } from "./shared/commands";
+import { type Translate, textsOf } from "./shared/i18n";
 import { statusText } from "./shared/queue-status";
 import { engineFor, num } from "./shared/runtime";
 import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
@@ -32,6 +33,7 @@ interface Marker {
   queue?: unknown;
 }
 
+const TYPE = "jsscada-queue";
 const COMMANDS = new Set(["ack", "nack", "pause", "resume", "clear", "flush", "status", "pull"]);
 const STATUS_DELAY_MS = 250;
 
@@ -65,23 +67,28 @@ function queueOptionsFrom(config: QueueNodeDef): Omit<QueueOptions<Held>, "deliv
   };
 }
 
+/** The catalog key ("status.store.*") naming each store error code on the status line. */
 const STORE_TROUBLE: Record<string, string> = {
-  QUEUE_STORE_CORRUPT: "store corrupt",
-  QUEUE_STORE_UNWRITABLE: "store unwritable",
-  QUEUE_STORE_LOCKED: "store in use by another queue",
-  QUEUE_STORE_UNAVAILABLE: "disk store unavailable",
+  QUEUE_STORE_CORRUPT: "corrupt",
+  QUEUE_STORE_UNWRITABLE: "unwritable",
+  QUEUE_STORE_LOCKED: "locked",
+  QUEUE_STORE_UNAVAILABLE: "unavailable",
 };
 
 /** "store corrupt: file is not a database": a status line has no room for the file's path. */
-function storeTrouble(err: unknown): string {
+function storeTrouble(t: Translate, err: unknown): string {
   if (!(err instanceof QueueStoreError)) return String((err as Error)?.message ?? err);
+  // lib's own wording of the message, which names the file first.
   const prefix = `queue store ${err.file}: `;
   const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-  return `${STORE_TROUBLE[err.code] ?? err.code}: ${reason}`;
+  const key = STORE_TROUBLE[err.code];
+  return t("status.storeTrouble", { trouble: key ? t(`status.store.${key}`) : err.code, reason });
 }
 
 export = function (RED: NodeAPI): void {
   registerAdminRoutes(RED);
+  const t = textsOf(RED, TYPE);
+
   function JsscadaQueueNode(this: Node, config: QueueNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -95,18 +102,18 @@ export = function (RED: NodeAPI): void {
     const refuse = (reason: string, shown = reason): void => refuseNode(node, reason, shown);
     const log = (level: "warn" | "error", key: string, text: string): void => {
       const decision = logLimiter.check(key);
-      if (decision.log) node[level](withRepeatCount(`queue ${name}: ${text}`, decision.repeated));
+      if (decision.log) node[level](withRepeatCount(t("log", { name, text }), decision.repeated));
     };
 
     // Checked before the store opens: two nodes must never share one queue file.
     if (engine.queue(name)) {
-      return refuse(`queue ${name}: another queue node already has this name`);
+      return refuse(t("errors.nameTaken", { name }));
     }
 
     let store: QueueStore<Held> | undefined;
     if (persistent) {
       const userDir = (RED.settings as { userDir?: string }).userDir;
-      if (!userDir) return refuse(`queue ${name}: disk persistence needs the Node-RED user directory`);
+      if (!userDir) return refuse(t("errors.noUserDir", { name }));
       const file = path.join(userDir, "jsscada-queues", storeFileName(name));
       try {
         const sqlite = SqliteStore.open<Held>(file, {
@@ -114,13 +121,11 @@ export = function (RED: NodeAPI): void {
           reviver: bufferReviver,
         });
         if (sqlite.movedAsideTo !== undefined) {
-          node.warn(
-            `queue ${name}: the store was corrupt; moved it to ${sqlite.movedAsideTo} and started empty`,
-          );
+          node.warn(t("warn.movedAside", { name, file: sqlite.movedAsideTo }));
         }
         store = sqlite;
       } catch (err) {
-        return refuse(`queue ${name}: ${(err as Error).message}`, storeTrouble(err));
+        return refuse(t("errors.refused", { name, reason: (err as Error).message }), storeTrouble(t, err));
       }
     }
 
@@ -129,7 +134,7 @@ export = function (RED: NodeAPI): void {
       queue = new Queue<Held>({ ...queueOptionsFrom(config), store, deliver });
     } catch (err) {
       store?.close();
-      return refuse(`queue ${name}: ${(err as Error).message}`);
+      return refuse(t("errors.refused", { name, reason: (err as Error).message }));
     }
 
     let closed = false;
@@ -154,7 +159,7 @@ export = function (RED: NodeAPI): void {
             queue: { ...meta, batch: { count: d.payloads.length } },
           }
         : { ...d.payload, queue: meta };
-      node.send([msg as NodeMessage, null]);
+      node.send([msg, null]);
       changed();
     }
 
@@ -171,16 +176,17 @@ export = function (RED: NodeAPI): void {
     engine.registerQueue(managed);
 
     const event = (payload: object, msg: Record<string, unknown> = {}): NodeMessage =>
-      Object.assign(msg, { topic: "queue-event", payload: { ...payload, queue: name } }) as NodeMessage;
+      Object.assign(msg, { topic: "queue-event", payload: { ...payload, queue: name } });
 
     function showStatus(): void {
       statusDue = undefined;
       if (closed) return;
       const s = queue.status();
-      const shown = statusText(s);
+      const shown = statusText(t, s);
       if (storeProblem !== undefined) return status.set(STATUS.error(short(storeProblem)));
-      if (s.paused) return status.set(STATUS.stopped(`paused · ${shown.text}`));
-      const text = s.inFlight > 0 ? `${shown.text} · ${s.inFlight} in flight` : shown.text;
+      if (s.paused) return status.set(STATUS.stopped(t("status.paused", { text: shown.text })));
+      const text =
+        s.inFlight > 0 ? t("status.inFlight", { text: shown.text, inFlight: s.inFlight }) : shown.text;
       status.set({ fill: shown.colour, shape: "dot", text });
     }
     function changed(): void {
@@ -201,33 +207,33 @@ export = function (RED: NodeAPI): void {
           capacity: s.capacity,
         }),
       ]);
-      if (c.level === "alarm") node.warn(`queue ${name}: ${usage} % full (alarm threshold)`);
+      if (c.level === "alarm") node.warn(t("warn.alarm", { name, usage }));
       changed();
     });
     queue.on("drop", (e) => {
       // A rejected put already fails its producer's message, which is logged and reaches Catch.
       if (e.reason !== "reject")
-        log("warn", `drop:${e.reason}`, `dropped ${e.count} message(s) (${e.reason})`);
+        log("warn", `drop:${e.reason}`, t("warn.dropped", { dropped: e.count, reason: e.reason }));
       changed();
     });
     queue.on("storeError", (err) => {
-      storeProblem = storeTrouble(err);
+      storeProblem = storeTrouble(t, err);
       log("error", `store:${err.code}`, err.message);
       changed();
     });
-    queue.on("unreadable", (err) => log("warn", "unreadable", `dropped a stored message: ${err.message}`));
-    queue.on("deliverError", (err) => log("error", "deliver", `delivery failed: ${String(err)}`));
+    queue.on("unreadable", (err) =>
+      log("warn", "unreadable", t("warn.unreadable", { message: err.message })),
+    );
+    queue.on("deliverError", (err) => log("error", "deliver", t("errors.deliver", { error: String(err) })));
 
     let warnedHttp = false;
     function put(msg: NodeMessageInFlow, done: (err?: Error) => void): void {
-      let held: Held = msg as unknown as Held;
+      let held: Held = msg;
       if (persistent) {
         const { req, res, ...rest } = held;
         if ((req !== undefined || res !== undefined) && !warnedHttp) {
           warnedHttp = true;
-          node.warn(
-            `queue ${name}: msg.req and msg.res cannot be stored on disk and are removed; an http response after this queue will not answer`,
-          );
+          node.warn(t("warn.httpRemoved", { name }));
         }
         held = rest;
       }
@@ -247,13 +253,12 @@ export = function (RED: NodeAPI): void {
     /** A message returning with this queue's delivery marker, or an explicit ack/nack command. */
     function acknowledge(kind: "ack" | "nack", marker: Marker, done: (err?: Error) => void): void {
       if (marker.queue !== undefined && marker.queue !== name) {
-        return done(
-          new Error(`queue ${name}: ${kind} for queue "${String(marker.queue)}" reached the wrong queue`),
-        );
+        const queue = typeof marker.queue === "string" ? marker.queue : JSON.stringify(marker.queue);
+        return done(new Error(t("errors.wrongQueue", { name, kind, queue })));
       }
       const id = Number(marker.id);
       if (!Number.isInteger(id)) {
-        return done(new Error(`queue ${name}: ${kind} needs the delivery id in msg.queue.id`));
+        return done(new Error(t("errors.ackId", { name, kind })));
       }
       const known = kind === "ack" ? queue.ack(id) : queue.nack(id);
       // Late acks (after a clear, or of a delivery already acked) are expected and harmless.
@@ -271,7 +276,7 @@ export = function (RED: NodeAPI): void {
       }
       if (cmd === undefined || !COMMANDS.has(cmd)) return put(msg, done);
       const reply = (payload: object): void => {
-        send([null, event(payload, msg as unknown as Record<string, unknown>)]);
+        send([null, event(payload, msg)]);
         changed();
         done();
       };
@@ -291,12 +296,11 @@ export = function (RED: NodeAPI): void {
         case "status":
           return reply({ type: "status", status: publicStatus() });
         case "pull": {
-          if (queue.mode !== "pull")
-            return done(new Error(`queue ${name}: pull needs the pull delivery mode`));
+          if (queue.mode !== "pull") return done(new Error(t("errors.pullMode", { name })));
           const p = msg.payload as { count?: unknown } | number | undefined;
           const requested = num(typeof p === "object" && p !== null ? p.count : p, 1);
           if (!(Number.isInteger(requested) && requested > 0)) {
-            return done(new Error(`queue ${name}: pull needs a positive whole count in msg.payload.count`));
+            return done(new Error(t("errors.pullCount", { name })));
           }
           return reply({ type: "pulled", requested, released: queue.pull(requested) });
         }
@@ -311,7 +315,7 @@ export = function (RED: NodeAPI): void {
       // Disk: everything, in flight included, stays in the file and is delivered after the restart.
       const dropped = queue.close();
       if (dropped.length > 0) {
-        node.warn(`queue ${name}: ${dropped.length} message(s) held in memory were dropped on close`);
+        node.warn(t("warn.droppedOnClose", { name, dropped: dropped.length }));
       }
       queue.removeAllListeners();
       done();
@@ -320,5 +324,5 @@ export = function (RED: NodeAPI): void {
     showStatus();
   }
 
-  RED.nodes.registerType("jsscada-queue", JsscadaQueueNode);
+  RED.nodes.registerType(TYPE, JsscadaQueueNode);
 };

@@ -6,26 +6,31 @@
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from "node-red";
 import { TagWriter, type PlcWriteError } from "../lib/engine/writer";
+import { asyncInput } from "./shared/async-input";
 import { registerAdminRoutes } from "./shared/admin";
+import { sharedTexts, textsOf } from "./shared/i18n";
 import { STATUS, ThrottledStatus, short, refuseNode } from "./shared/status";
 import type { PlcNode } from "./shared/types";
 import type { WriteNodeDef } from "./shared/types-handshake";
 
+const TYPE = "jsscada-write";
 type Done = (err?: Error) => void;
 
 export = function (RED: NodeAPI): void {
   registerAdminRoutes(RED);
+  const t = textsOf(RED, TYPE);
+  const shared = sharedTexts(RED);
 
   function JsscadaWriteNode(this: Node, config: WriteNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = new ThrottledStatus(node);
-    const label = config.name || "write";
+    const label = config.name || t("defaultName");
     const plcNode = RED.nodes.getNode(config.plc) as PlcNode | null;
 
-    const refuse = (reason: string): void => refuseNode(node, reason);
-    if (!plcNode) return refuse(`${label}: no PLC configured`);
-    if (!plcNode.pool) return refuse(`${label}: ${plcNode.configError ?? "PLC configuration is invalid"}`);
+    const refuse = (reason: string): void => refuseNode(node, t("errors.refused", { label, reason }));
+    if (!plcNode) return refuse(shared("errors.noPlc"));
+    if (!plcNode.pool) return refuse(plcNode.configError ?? shared("errors.plcInvalid"));
     const pool = plcNode.pool;
 
     let writer: TagWriter;
@@ -38,23 +43,24 @@ export = function (RED: NodeAPI): void {
         allowList: config.allowList ?? "",
       });
     } catch (err) {
-      return refuse(`${label}: ${(err as Error).message}`);
+      return refuse((err as Error).message);
     }
     pool.register(node.id);
-    status.set(STATUS.idle("ready"));
+    status.set(STATUS.idle(t("status.ready")));
     let writes = 0;
     let refused = 0;
 
-    node.on("input", async (msg: NodeMessageInFlow, send, done: Done) => {
+    const onInput = asyncInput(async (msg: NodeMessageInFlow, send, done: Done) => {
       try {
         const result = await writer.write(msg.payload, pool);
         writes++;
-        const n = Object.keys(result.written).length;
-        status.set(
-          STATUS.polling(
-            `${writes} writes · last ${n} tag${n === 1 ? "" : "s"} in ${result.requests} req${refused ? ` · ${refused} refused` : ""}`,
-          ),
-        );
+        const tags = Object.keys(result.written).length;
+        const text = t(tags === 1 ? "status.writtenOne" : "status.written", {
+          writes,
+          tags,
+          requests: result.requests,
+        });
+        status.set(STATUS.polling(refused ? t("status.withRefused", { text, refused }) : text));
         send(
           Object.assign(msg, {
             write: { plc: pool.name, ...result, durationMs: Math.round(result.durationMs * 1000) / 1000 },
@@ -71,6 +77,7 @@ export = function (RED: NodeAPI): void {
         done(e);
       }
     });
+    node.on("input", onInput);
 
     node.on("close", (_removed: boolean, done: () => void) => {
       status.close();
@@ -79,5 +86,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType("jsscada-write", JsscadaWriteNode);
+  RED.nodes.registerType(TYPE, JsscadaWriteNode);
 };

@@ -25,6 +25,7 @@ import {
   intOption,
   modulesOption,
   parse,
+  type RawValues,
 } from "./options";
 
 export interface CliIo {
@@ -379,7 +380,7 @@ async function remote(op: RemoteOperation, args: readonly string[], io: CliIo): 
   return EXIT.OK;
 }
 
-function paddingOption(values: Record<string, unknown>): "space" | "nul" | undefined {
+function paddingOption(values: RawValues): "space" | "nul" | undefined {
   const p = values["model-padding"];
   if (p === undefined || p === "space" || p === "nul") return p;
   throw new UsageError(`--model-padding must be space or nul, got "${String(p)}"`);

@@ -221,7 +221,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 
 function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null && "code" in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     if (typeof code === "string" || typeof code === "number") return String(code);
   }
   return "UNKNOWN";

@@ -34,7 +34,7 @@ export function tokensMatch(presented: unknown, expected: unknown): boolean {
 
 /** The token from `Authorization: Bearer <token>` (scheme case-insensitive), or undefined. */
 export function bearerToken(authorization: unknown): string | undefined {
-  const header = Array.isArray(authorization) ? authorization[0] : authorization;
+  const header: unknown = Array.isArray(authorization) ? authorization[0] : authorization;
   if (typeof header !== "string") return undefined;
   const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : undefined;

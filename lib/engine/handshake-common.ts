@@ -89,7 +89,7 @@ export function withTimeout<T>(
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (v) => finish(() => resolve(v)),
-      (e) => finish(() => reject(e)),
+      (e: unknown) => finish(() => reject(e)),
     );
     if (signal.aborted) onAbort();
   });

@@ -107,7 +107,7 @@ export class Scheduler {
   private nextSlot = 0;
   private lastScheduledAt = 0;
   private reanchorPending = false;
-  private timer: TimerHandle | undefined;
+  private timer?: TimerHandle;
   private current: RunningCycle | undefined;
   private pendingTrigger: { requestedAt: number; waiters: RunningCycle["waiters"] } | undefined;
   private cycleCount = 0;

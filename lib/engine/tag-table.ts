@@ -41,7 +41,7 @@ export function compileTagTable(
   const deadbands: Record<string, number> = {};
   const seen = new Set<string>();
   if (!Array.isArray(rows) || rows.length === 0) throw new TagTableError(["the tag table is empty"]);
-  rows.forEach((row, i) => {
+  rows.forEach((row: TagDefinition | undefined, i) => {
     const name = String(row?.name ?? "").trim();
     const label = `row ${i + 1}${name ? ` (${name})` : ""}`;
     if (!name) problems.push(`${label}: tag name is empty`);

@@ -442,7 +442,7 @@ export class McClient extends EventEmitter {
     try {
       return this.request(commands.remoteOperation(op, force, clear));
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err);
     }
   }
 

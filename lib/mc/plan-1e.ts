@@ -30,9 +30,7 @@ function batchWrites(run: Run): Command<void>[] {
   const size = device.kind === "word" ? LIMITS_1E.wordDeviceWords : LIMITS_1E.writeBits;
   return chunks(run.values, size).map((c, i) => {
     const ref = { device, number: start + i * size };
-    return device.kind === "word"
-      ? batchWriteWords1E(ref, c as number[])
-      : batchWriteBits1E(ref, c as boolean[]);
+    return device.kind === "word" ? batchWriteWords1E(ref, c as number[]) : batchWriteBits1E(ref, c);
   });
 }
 

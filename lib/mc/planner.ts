@@ -177,7 +177,8 @@ function sliceTags(needs: readonly Piece[], requests: readonly { blocks: readonl
   requests.forEach((r, request) =>
     r.blocks.forEach((piece, segment) => {
       let words = at.get(piece.device);
-      if (!words) at.set(piece.device, (words = new Map()));
+      if (!words)
+        at.set(piece.device, (words = new Map<number, { request: number; segment: number; from: number }>()));
       for (let i = 0; i < piece.len; i++) {
         if (!words.has(piece.start + i)) words.set(piece.start + i, { request, segment, from: i });
       }
@@ -432,7 +433,7 @@ function settle(
   }
   const failure = new Map<number, { error: McError; shared: boolean }>();
   requests.forEach((r, i) => {
-    const error = errors![i];
+    const error = errors[i];
     if (!error) return;
     for (const t of r.tagIndexes) {
       if (!failure.has(t)) failure.set(t, { error, shared: r.tagIndexes.length > 1 });

@@ -181,7 +181,7 @@ export class PlcPool extends EventEmitter {
     try {
       slot = this.slotNow();
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err);
     }
     // The hot path: a connection is up and nothing to wait for, so no extra promise hops.
     if (slot && !this.options.minRequestIntervalMs) return this.send(slot, cmd, owner);
@@ -392,7 +392,7 @@ export class PlcPool extends EventEmitter {
   /** No connection is up: wait for one being opened, or fail fast. */
   private async waitForSlot(): Promise<Slot> {
     const now = this.clock.now();
-    const connecting = this.slots.find((s) => s.connecting);
+    const connecting = this.slots.find((s) => s.connecting !== undefined);
     if (connecting) {
       await connecting.connecting!.catch(() => undefined);
       if (connecting.client.state === "connected") return connecting;
@@ -449,7 +449,7 @@ export class PlcPool extends EventEmitter {
     this.updateConnectedState();
   }
 
-  private clearTimer(handle: TimerHandle | undefined): void {
+  private clearTimer(handle?: TimerHandle): void {
     if (handle !== undefined) this.clock.clearTimeout(handle);
   }
 

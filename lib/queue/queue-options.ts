@@ -40,7 +40,7 @@ export interface BatchOptions {
 }
 
 export interface QueueOptions<T> {
-  deliver(delivery: Delivery<T>): void;
+  deliver: (delivery: Delivery<T>) => void;
   /** Default: a new MemoryStore. */
   store?: QueueStore<T>;
   /** Messages held, including those in flight. Default 10 000. */

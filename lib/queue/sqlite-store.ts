@@ -260,7 +260,8 @@ function prepare(db: Database.Database) {
 
 function toStoreError(file: string, err: unknown): QueueStoreError {
   if (err instanceof QueueStoreError) return err;
-  const sqliteCode = String((err as { code?: unknown }).code ?? "");
+  const code = (err as { code?: unknown }).code;
+  const sqliteCode = typeof code === "string" ? code : "";
   const message = err instanceof Error ? err.message : String(err);
   return new QueueStoreError(classify(sqliteCode), file, message, err);
 }

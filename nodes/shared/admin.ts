@@ -33,7 +33,8 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   // POST {csv} → {rows} or {error}: the editor's "import CSV" uses the runtime's own CSV reader.
   RED.httpAdmin.post("/jsscada/parse-tag-csv", RED.auth.needsPermission("flows.read"), (req, res) => {
     try {
-      res.json({ rows: parseTagCsv(String((req.body as { csv?: unknown })?.csv ?? "")) });
+      const csv = (req.body as { csv?: unknown } | undefined)?.csv;
+      res.json({ rows: parseTagCsv(typeof csv === "string" ? csv : "") });
     } catch (err) {
       res.json({ error: (err as Error).message });
     }

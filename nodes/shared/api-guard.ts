@@ -90,7 +90,7 @@ export function installApiGuard(RED: NodeAPI, engine: Engine): void {
       if (url.toLowerCase() !== root.toLowerCase() && !url.toLowerCase().startsWith(`${root.toLowerCase()}/`))
         return;
       out.push({
-        method: String(n.method ?? "get").toLowerCase(),
+        method: (typeof n.method === "string" ? n.method : "get").toLowerCase(),
         pattern: routePattern(url.slice(root.length) || "/"),
       });
     });

@@ -32,7 +32,7 @@ export function intervalFrom(args: unknown): number {
       ? (args as Record<string, unknown>).interval
       : args;
   if (typeof raw === "number") return raw;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(String(raw ?? ""));
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(typeof raw === "string" ? raw : "");
   if (!m) return Number.NaN;
   const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? "ms").toLowerCase() as "ms"];
   return Number(m[1]) * factor;

@@ -113,7 +113,8 @@ export class EngineApi {
 
   async handle(msg: ApiMessage, request = parseRequest(msg)): Promise<CommandResult> {
     if (request.invalid) return request.invalid;
-    const sessionId = request.source === "websocket" ? String(msg._session?.id ?? "") : undefined;
+    const id = msg._session?.id;
+    const sessionId = request.source === "websocket" ? (typeof id === "string" ? id : "") : undefined;
     if (request.command === "auth" && sessionId !== undefined) {
       if (!this.auth) return { statusCode: 200, payload: { success: true, message: "no token needed" } };
       const failure = this.auth.check(request.token);

@@ -10,7 +10,7 @@
  * `stack` and `cause` from the error; anything else set on `msg.error` ends up in `msg._error`) and
  * `msg.pollingError = {code, group, plc, tag?, step?, suppressed}`.
  */
-import type { Node, NodeMessage } from "node-red";
+import type { Node } from "node-red";
 import { LogRateLimiter, withRepeatCount } from "../../lib/core/rate-limit";
 
 export interface ErrorDetails {
@@ -43,6 +43,6 @@ export class ErrorLog {
     err.name = "";
     delete (err as { stack?: string }).stack;
     const out = { ...msg, pollingError: { ...details, suppressed: decision.repeated } };
-    this.node.error(err, out as NodeMessage);
+    this.node.error(err, out);
   }
 }

@@ -65,7 +65,7 @@ export interface GroupNode<G extends PollingGroup> {
 
 /** One message per trigger origin (each continues its own message), or one new message if none. */
 export function messagesFor(triggers: readonly unknown[], fields: object): NodeMessage[] {
-  if (triggers.length === 0) return [{ ...fields } as NodeMessage];
+  if (triggers.length === 0) return [{ ...fields }];
   return triggers.map((origin) => Object.assign(origin as NodeMessage, fields));
 }
 

@@ -88,7 +88,7 @@ export function currentVersion(type: string): number {
 export function migrate<C extends Config>(type: string, config: C): C {
   const steps = STEPS[type] ?? [];
   const from = typeof config.version === "number" && config.version >= 0 ? config.version : 0;
-  for (const step of steps.slice(from)) step(config as unknown as Record<string, unknown>);
+  for (const step of steps.slice(from)) step(config);
   if (from < steps.length) config.version = steps.length;
   return config;
 }

@@ -48,7 +48,7 @@ export function safeSetting<T>(RED: NodeAPI, name: string): T | undefined {
 /** A number from an editor field, or the default when blank; NaN for garbage so validation can say so. */
 export function num(value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === "") return fallback;
-  const n = typeof value === "number" ? value : Number(String(value).trim());
+  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value.trim()) : Number.NaN;
   return n;
 }
 

@@ -100,7 +100,7 @@ describe("Dashboard 1 example in chromium", function () {
     // One read of the whole row inside the page, so its cells, flag and colour come from one render.
     const shown = () =>
       plcRow.evaluate((tr) => {
-        const cell = (c: string) => tr.querySelector(`td.${c}`)!.textContent!.trim();
+        const cell = (c: string) => tr.querySelector(`td.${c}`)!.textContent.trim();
         return {
           level: tr.getAttribute("data-level")!,
           requestsPerSec: Number(cell("req")),

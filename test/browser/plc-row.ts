@@ -62,7 +62,7 @@ export async function pageShowsPlcLoad(page: Page, plc: string): Promise<void> {
     20000,
     `a PLC row for ${plc} with requests and words`,
   );
-  const first = row! as ShownRow;
+  const first = row!;
   const load = first.plc!.load;
   first.cells.req!.should.equal(load.requestsPerSec.toFixed(1));
   first.cells.mean!.should.equal(`${load.meanRequestMs!.toFixed(1)} ms`);

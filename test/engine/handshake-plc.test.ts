@@ -31,7 +31,12 @@ class MemoryPlc implements RequestSender {
   failWith?: (command: number, data: Buffer) => Error | undefined;
   writes = 0;
 
-  async request<T>(cmd: Command<T>): Promise<T> {
+  /** A refusal (a throw) becomes a rejection, as on a real connection. */
+  request<T>(cmd: Command<T>): Promise<T> {
+    return new Promise<T>((resolve) => resolve(this.answer(cmd)));
+  }
+
+  private answer<T>(cmd: Command<T>): T {
     const w = new FieldWriter(FORMAT);
     cmd.write(w);
     const forced = this.failWith?.(cmd.command, w.toBuffer());

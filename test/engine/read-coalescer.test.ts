@@ -1,7 +1,6 @@
 import "should";
 import { ManualClock } from "../../lib/core/clock";
 import { ReadCoalescer, alignedDelay } from "../../lib/engine/read-coalescer";
-import { type McError } from "../../lib/mc/errors";
 import { parseTag } from "../../lib/mc/tags";
 import { type WireFormat } from "../../lib/mc/wire";
 import { MemoryPlc, lost } from "../helpers/memory-plc";
@@ -64,9 +63,7 @@ describe("ReadCoalescer", () => {
     const reader = new ReadCoalescer(plc, FORMAT, { clock });
     const results = await answered(Promise.all([reader.read(tag("D10")), reader.read(tag("D11"))]));
     plc.sent.should.have.length(1);
-    results
-      .map((r) => !r.ok && (r.error as McError).code)
-      .should.eql(["MC_CONNECTION_LOST", "MC_CONNECTION_LOST"]);
+    results.map((r) => !r.ok && r.error.code).should.eql(["MC_CONNECTION_LOST", "MC_CONNECTION_LOST"]);
   });
 
   it("alignedDelay lands every watcher of one interval on the same grid", () => {

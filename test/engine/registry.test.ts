@@ -19,13 +19,14 @@ class FakeGroup implements ManagedGroup {
   start(): void {
     this.running = true;
   }
-  async stop(): Promise<void> {
-    if (this.failStop) throw new Error("socket exploded");
+  stop(): Promise<void> {
+    if (this.failStop) return Promise.reject(new Error("socket exploded"));
     this.running = false;
+    return Promise.resolve();
   }
-  async trigger(): Promise<TriggeredPoll> {
+  trigger(): Promise<TriggeredPoll> {
     this.triggers++;
-    return { payload: { v: this.triggers }, polling: {}, badTags: [] };
+    return Promise.resolve({ payload: { v: this.triggers }, polling: {}, badTags: [] });
   }
   status(): GroupStatus {
     return { name: this.name, running: this.running } as unknown as GroupStatus;

@@ -26,10 +26,7 @@ function skewed(clock: ManualClock, delayFor: (ms: number) => number): Clock {
 }
 
 /** A scheduler on a ManualClock that records reports and how many tasks ran at once. */
-function harness(
-  intervalMs: number,
-  work: (ctx: CycleContext, clock: ManualClock) => Promise<unknown> | unknown,
-) {
+function harness(intervalMs: number, work: (ctx: CycleContext, clock: ManualClock) => unknown) {
   const clock = new ManualClock(T0);
   const reports: CycleReport[] = [];
   let active = 0;
@@ -168,7 +165,7 @@ describe("engine/scheduler", function () {
   });
 
   describe("aligned grid (groups sharing a PLC)", function () {
-    function aligned(intervalMs: number, work: (clock: ManualClock) => Promise<unknown> | unknown) {
+    function aligned(intervalMs: number, work: (clock: ManualClock) => unknown) {
       const clock = new ManualClock(T0 + 37);
       const reports: CycleReport[] = [];
       const scheduler = new Scheduler({
@@ -278,7 +275,7 @@ describe("engine/scheduler", function () {
       const h = harness(100, (ctx) => {
         signal = ctx.signal;
         return new Promise((_resolve, reject) =>
-          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error)),
         );
       });
       h.scheduler.start();
@@ -316,7 +313,7 @@ describe("engine/scheduler", function () {
       const h = harness(100, (_ctx, clock) => delay(clock, 50));
       h.scheduler.start();
       const dropped = h.scheduler.trigger();
-      h.scheduler.trigger();
+      void h.scheduler.trigger();
       await h.scheduler.stop({ graceMs: 0 });
       should(await dropped).be.undefined();
       await h.clock.advance(1000);

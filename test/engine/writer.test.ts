@@ -99,7 +99,7 @@ describe("TagWriter", function () {
   it("end code 0055 becomes a readable error", async () => {
     await open({ onlineChangeDisabled: true });
     const w = writer([{ name: "a", address: "D100" }]);
-    const err = (await w.write({ a: 1 }, pool).catch((e) => e)) as PlcWriteError;
+    const err = (await w.write({ a: 1 }, pool).catch((e: unknown) => e)) as PlcWriteError;
     err.should.be.instanceOf(PlcWriteError);
     err.message.should.match(
       /PLC sim refused the write to D100: PLC is in RUN and online change is disabled \(end code 0055\)/,

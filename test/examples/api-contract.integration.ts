@@ -32,7 +32,7 @@ function demoFlow(): FlowNode[] {
 class Client {
   readonly inbox: Json[] = [];
   private constructor(readonly ws: WebSocket) {
-    ws.on("message", (data) => this.inbox.push(JSON.parse(String(data)) as Json));
+    ws.on("message", (data: Buffer) => this.inbox.push(JSON.parse(data.toString()) as Json));
   }
 
   static async open(rt: Runtime): Promise<Client> {

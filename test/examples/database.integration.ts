@@ -118,7 +118,7 @@ function checkTable(
   missing.should.deepEqual([], "acknowledged transactions missing from the table");
   const twice = ok.filter((seq) => rows.filter((r) => r.seq === seq && r.duplicate === 0).length > 1);
   twice.should.deepEqual([], "transactions stored twice without being marked");
-  for (const r of rows) JSON.parse(r.data).should.have.properties({ partNo: 1000 + r.seq });
+  for (const r of rows) (JSON.parse(r.data) as object).should.have.properties({ partNo: 1000 + r.seq });
   return {
     duplicates: rows.filter((r) => r.duplicate === 1).length,
     redelivered: rows.filter((r) => r.deliveries > 1).length,

@@ -60,7 +60,7 @@ describe("examples", function () {
       const flow = JSON.parse(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as FlowNode[];
       flow.filter((n) => n.type === "comment").length.should.be.above(0);
       const tab = flow.find((n) => n.type === "tab");
-      String(tab?.info ?? "").length.should.be.above(10);
+      (typeof tab?.info === "string" ? tab.info : "").length.should.be.above(10);
     });
   }
 
@@ -154,7 +154,11 @@ describe("examples", function () {
     const wsUrl = runtime.url.replace("http:", "ws:") + "/ws/polling";
     const clients = [new WebSocket(wsUrl), new WebSocket(wsUrl)];
     const inbox: Array<Array<Record<string, unknown>>> = [[], []];
-    clients.forEach((c, i) => c.on("message", (data) => inbox[i]!.push(JSON.parse(String(data)))));
+    clients.forEach((c, i) =>
+      c.on("message", (data: Buffer) =>
+        inbox[i]!.push(JSON.parse(data.toString()) as Record<string, unknown>),
+      ),
+    );
     try {
       await Promise.all(
         clients.map((c) => new Promise((resolve, reject) => c.once("open", resolve).once("error", reject))),
@@ -187,7 +191,7 @@ describe("examples", function () {
       inbox[1]!.filter((m) => m.type === "reply" && m.command !== "auth").should.have.length(0);
       groupOf(await probe(runtime), "ws-slow").running.should.be.true();
 
-      const page = await request("GET", `${runtime.url}/polling-ws`);
+      const page = await request<string>("GET", `${runtime.url}/polling-ws`);
       page.status.should.equal(200);
       page.contentType.should.match(/text\/html/);
       String(page.body).should.match(/var MODE = "ws"/);
@@ -198,7 +202,7 @@ describe("examples", function () {
 
   it("04 HTTP polling page: serves the page, which reads the REST endpoints of the same flow", async () => {
     const runtime = await deploy("04-http-polling-page.json");
-    const page = await request("GET", `${runtime.url}/polling`);
+    const page = await request<string>("GET", `${runtime.url}/polling`);
     page.status.should.equal(200);
     page.contentType.should.match(/text\/html/);
     String(page.body).should.match(/var MODE = "http"/);
@@ -216,7 +220,7 @@ describe("examples", function () {
 
   it("05 Dashboard 2: the dashboard page is served", async () => {
     const runtime = await deploy("05-dashboard-2.json");
-    const page = await request("GET", `${runtime.url}/dashboard/polling`);
+    const page = await request<string>("GET", `${runtime.url}/dashboard/polling`);
     page.status.should.equal(200);
     String(page.body).should.match(/<div id="app"|<html/);
   });
@@ -245,7 +249,7 @@ describe("examples", function () {
         data: string;
       }>;
       rows.length.should.be.aboveOrEqual(2);
-      for (const r of rows) JSON.parse(r.data).should.have.properties({ partNo: 1000 + r.seq });
+      for (const r of rows) (JSON.parse(r.data) as object).should.have.properties({ partNo: 1000 + r.seq });
     } finally {
       db.close();
     }

@@ -178,12 +178,14 @@ export async function eventually<T>(
   for (;;) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (err) {
       last = err;
     }
     if (Date.now() > deadline)
-      throw new Error(`${what} not reached within ${ms} ms${last ? `: ${String(last)}` : ""}`);
+      throw new Error(
+        `${what} not reached within ${ms} ms${last ? `: ${last instanceof Error ? String(last) : JSON.stringify(last)}` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

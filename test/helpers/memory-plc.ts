@@ -53,12 +53,12 @@ export class MemoryPlc implements RequestSender {
     return new Promise<T>((resolve, reject) => {
       this.clock.setTimeout(() => {
         this.sent.push({ command: cmd.name, owner, startedAt, finishedAt });
-        const forced = this.failWhen?.(cmd as Command<unknown>);
+        const forced = this.failWhen?.(cmd);
         if (forced) return reject(forced);
         try {
           resolve(this.execute(cmd));
         } catch (err) {
-          reject(err as Error);
+          reject(err);
         }
       }, finishedAt - this.clock.now());
     });

@@ -22,16 +22,25 @@ export interface Helper {
   getNode(id: string): TestNode;
   startServer(done: () => void): void;
   stopServer(done: () => void): void;
-  request(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  request(): HttpAgent;
   url(): string;
   log(): { args: unknown[][] };
 }
 
-export const helper: Helper = require("node-red-node-test-helper");
+/** What the tests use of supertest (the helper's `request()` is supertest on the admin app). */
+export interface HttpAgent {
+  get(url: string): HttpCall;
+  post(url: string): HttpCall;
+}
+interface HttpCall {
+  expect(status: number): Promise<{ body: object }>;
+}
+
+export const helper = require("node-red-node-test-helper") as Helper;
 helper.init(require.resolve("node-red"));
 
 const dist = path.join(__dirname, "..", "..", "nodes");
-type NodeModule = (RED: object) => unknown;
+export type NodeModule = (RED: object) => unknown;
 
 /**
  * The package's node module of `type`, given a RED whose `RED._` renders the English catalog as a
@@ -41,7 +50,8 @@ type NodeModule = (RED: object) => unknown;
  */
 export function nodeModule(type: string): NodeModule {
   const module = require(path.join(dist, type)) as NodeModule;
-  return async (RED: object) => module(Object.create(RED, { _: { value: await englishText(type) } }));
+  return async (RED: object) =>
+    module(Object.create(RED, { _: { value: await englishText(type) } }) as object);
 }
 
 /** `RED._` as a runtime gives it to the node file of `type`, in English. */
@@ -50,10 +60,12 @@ export async function englishText(type: string): Promise<(key: string, params?: 
   return (key, params) => i18n._(key.includes(":") ? key : `${catalogNamespace(type)}:${key}`, params);
 }
 
-const i18n = require("@node-red/util").i18n as {
-  init(settings: object): void;
-  registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
-  _(key: string, params?: object): string;
+const { i18n } = require("@node-red/util") as {
+  i18n: {
+    init(settings: object): void;
+    registerMessageCatalog(namespace: string, dir: string, file: string): Promise<void>;
+    _(key: string, params?: object): string;
+  };
 };
 i18n.init({ lang: "en-US" });
 const catalogsReady = Promise.all(
@@ -66,7 +78,7 @@ const catalogsReady = Promise.all(
 export const plcNode = nodeModule("jsscada-plc");
 export const fixedNode = nodeModule("jsscada-poll-fixed");
 export const engineStatusNode = nodeModule("jsscada-engine-status");
-export const catchNode = require("@node-red/nodes/core/common/25-catch.js");
+export const catchNode = require("@node-red/nodes/core/common/25-catch.js") as NodeModule;
 export const ALL_NODES = [plcNode, fixedNode, engineStatusNode, catchNode];
 
 /** A jsscada-plc config node for a simulator on `port`, with short time-outs for tests. */
@@ -108,7 +120,7 @@ type Spy = { getCalls(): { thisValue: unknown; args: unknown[] }[] };
  * made by this node: the helper's spy is shared by every node.
  */
 export function callsOf(node: TestNode, method: "status" | "warn" | "error"): unknown[] {
-  return (node[method] as unknown as Spy)
+  return (node[method] as Spy)
     .getCalls()
     .filter((c) => c.thisValue === node)
     .map((c) => c.args[0]);

@@ -30,7 +30,8 @@ export interface ScriptedPeer {
 
 export async function startTcpPeer(
   fmt: FrameFormat,
-  script: (req: PeerRequest) => void,
+  // An async script answers later; a rejection goes unhandled, which mocha reports as a failure.
+  script: (req: PeerRequest) => void | Promise<void>,
 ): Promise<ScriptedPeer> {
   const sockets = new Set<net.Socket>();
   const peer = { port: 0, requests: [] as RequestFrame[], connections: 0, open: 0 } as ScriptedPeer & {
@@ -50,7 +51,7 @@ export async function startTcpPeer(
       for (const bytes of splitter.push(chunk)) {
         const frame = decodeRequest(fmt, bytes);
         peer.requests.push(frame);
-        script({
+        void script({
           frame,
           answer: (data = Buffer.alloc(0), endCode = 0) =>
             encodeResponse(fmt, { serial: frame.serial, route: frame.route, endCode, data }),

@@ -53,7 +53,7 @@ async function rejection(p: Promise<unknown>): Promise<McError> {
 async function pair(
   sim: SimulatorOptions,
   client: Partial<ClientOptions> = {},
-): Promise<{ sim: PlcSimulator; client: McClient; close(): Promise<void> }> {
+): Promise<{ sim: PlcSimulator; client: McClient; close: () => Promise<void> }> {
   const s = new PlcSimulator(sim);
   const port = await s.start();
   const c = new McClient({

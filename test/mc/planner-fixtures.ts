@@ -98,7 +98,10 @@ export class FakePlc {
     );
   }
 
-  send = async <T>(cmd: Command<T>): Promise<T> => {
+  /** The PLC's answer as a promise; a refusal (a throw) becomes a rejection, as on a real connection. */
+  send = <T>(cmd: Command<T>): Promise<T> => new Promise<T>((resolve) => resolve(this.answer(cmd)));
+
+  private answer<T>(cmd: Command<T>): T {
     this.sent.push(cmd);
     const w = new FieldWriter(this.format);
     cmd.write(w);
@@ -178,7 +181,7 @@ export class FakePlc {
     }
     r.remaining.should.equal(0, "request fully consumed");
     return cmd.read(new FieldReader(out.toBuffer(), this.format));
-  };
+  }
 }
 
 export function tagsOf(texts: readonly string[], format: WireFormat, extra: Partial<TagOptions> = {}): Tag[] {

@@ -39,7 +39,7 @@ describe("read planner", () => {
       plan.requests.length.should.equal(plan.lowerBound);
     });
 
-    it("bridges small gaps and not large ones", async () => {
+    it("bridges small gaps and not large ones", () => {
       const near = planReads(tagsOf(["D0", "D8", "D17"], QL), QL);
       near.requests.length.should.equal(1);
       near.wordsRead.should.equal(18);

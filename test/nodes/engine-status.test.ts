@@ -44,8 +44,8 @@ describe("jsscada-engine-status", function () {
     await sim.stop();
   });
 
-  async function ask(command: string, name?: string, extra: object = {}): Promise<Reply> {
-    const reply = nextMessage<Reply>(helper.getNode("replies"));
+  async function ask<R = Reply>(command: string, name?: string, extra: object = {}): Promise<R> {
+    const reply = nextMessage<R>(helper.getNode("replies"));
     helper.getNode("status-node").receive({ payload: { command, name }, ...extra });
     return reply;
   }
@@ -250,10 +250,12 @@ describe("jsscada-engine-status", function () {
       await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), secured, replies]);
       const ws = async (body: object, id = "s1") =>
         JSON.parse(
-          String(
-            (await ask("", undefined, { payload: JSON.stringify(body), _session: { type: "websocket", id } }))
-              .payload,
-          ),
+          (
+            await ask<{ payload: string }>("", undefined, {
+              payload: JSON.stringify(body),
+              _session: { type: "websocket", id },
+            })
+          ).payload,
         ) as Record<string, unknown>;
       (await ws({ command: "start", name: "a" })).should.containEql({ type: "reply", statusCode: 401 });
       (await ws({ command: "auth", token: "wrong-token-0123456789" })).should.containEql({ statusCode: 401 });

@@ -7,18 +7,20 @@ import {
   catchAll,
   collect,
   helper,
+  type HttpAgent,
   lastStatus,
   nextMessage,
+  type NodeModule,
   nodeModule,
   plcConfig,
 } from "../helpers/node-red";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const handshakeNode = nodeModule("jsscada-poll-handshake");
-const httpInNode = require("@node-red/nodes/core/network/21-httpin.js");
-const completeNode = require("@node-red/nodes/core/common/24-complete.js");
-const functionNode = require("@node-red/nodes/core/function/10-function.js");
-const supertest = require("supertest");
+const httpInNode = require("@node-red/nodes/core/network/21-httpin.js") as NodeModule;
+const completeNode = require("@node-red/nodes/core/common/24-complete.js") as NodeModule;
+const functionNode = require("@node-red/nodes/core/function/10-function.js") as NodeModule;
+const supertest = require("supertest") as (app: unknown) => HttpAgent;
 /** http in routes live on RED.httpNode, which the helper does not expose: a module that only looks. */
 let httpNodeApp: unknown;
 const captureHttpNode = (RED: { httpNode: unknown }): void => {
@@ -125,7 +127,7 @@ describe("jsscada-poll-handshake", function () {
       g.receive({ payload: 2 });
       g.receive({ payload: 3 });
       await until(() => rejected.length === 2);
-      rejected.map((m) => m.payload).should.eql([2, 3] as unknown as Record<string, unknown>[]);
+      rejected.map((m) => m.payload).should.eql([2, 3]);
       rejected[0]!.rejected!.should.containEql({ reason: "duplicate", group: "g" });
       (rejected[0]!.rejected!.retryAfterMs as number).should.be.within(1, 500);
       // Kept: the window is wall-clock time in a runtime (its logic is tested on a ManualClock); wait
@@ -206,7 +208,9 @@ describe("jsscada-poll-handshake", function () {
       const res = await supertest(httpNodeApp).get("/line1").expect(200);
       res.body.should.eql({ speed: 1234, total: 0x15678 });
       sim.memory.writeWords("D", 100, [99]);
-      (await supertest(httpNodeApp).get("/line1").expect(200)).body.speed.should.equal(99);
+      ((await supertest(httpNodeApp).get("/line1").expect(200)).body as { speed: number }).speed.should.equal(
+        99,
+      );
     });
 
     it("the editor button route triggers the node, and is refused for unknown nodes", async () => {

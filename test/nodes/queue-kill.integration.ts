@@ -17,8 +17,8 @@ interface Run {
 function run(userDir: string, phase: "produce" | "drain"): Run {
   const child = spawn(process.execPath, [CHILD, userDir, phase], { stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => (output += chunk));
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => (output += chunk));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, s) => resolve(s)));
   return { child, exited, lines: () => output.split("\n").slice(0, -1) };
 }

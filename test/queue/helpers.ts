@@ -54,5 +54,5 @@ export function tempDir(): { dir: string; remove(): void } {
 
 /** The payloads of single deliveries, in order. */
 export function payloads<T>(deliveries: Delivery<T>[]): T[] {
-  return deliveries.map((d) => (d.batch ? d.payloads : [d.payload])).flat() as T[];
+  return deliveries.flatMap((d) => (d.batch ? d.payloads : [d.payload]));
 }

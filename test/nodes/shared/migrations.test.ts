@@ -14,7 +14,7 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
     "jsscada-engine-status",
   ];
 
-  it("every node type is at version 1, and its editor gives new nodes that version", async () => {
+  it("every node type is at version 1, and its editor gives new nodes that version", () => {
     for (const type of TYPES) {
       currentVersion(type).should.equal(1, type);
       const html = fs.readFileSync(
@@ -58,16 +58,17 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
   });
 
   it("fills only what is absent: an explicit choice and a current node pass through unchanged", () => {
-    migrate("jsscada-poll-fixed", { shareReads: false, payloadFormat: "array" } as Record<
-      string,
-      unknown
-    >).should.containEql({ shareReads: false, payloadFormat: "array", version: 1 });
+    migrate("jsscada-poll-fixed", { shareReads: false, payloadFormat: "array" }).should.containEql({
+      shareReads: false,
+      payloadFormat: "array",
+      version: 1,
+    });
     const current = { version: 1, shareReads: false };
     migrate("jsscada-poll-fixed", current).should.eql({ version: 1, shareReads: false });
   });
 
   it("an old PLC node keeps 3E, octal X/Y where it applies, and the defaults the runtime always used", () => {
-    migrate("jsscada-plc", { host: "h", port: "5000" } as Record<string, unknown>).should.containEql({
+    migrate("jsscada-plc", { host: "h", port: "5000" }).should.containEql({
       version: 1,
       frame: "3E",
       octalXY: true,
@@ -78,7 +79,7 @@ describe("nodes/shared/migrations: node configs carry a version", () => {
   });
 
   it("an old engine-status node stays without authentication (a new one defaults to a token)", () => {
-    migrate("jsscada-engine-status", {} as Record<string, unknown>).should.containEql({
+    migrate("jsscada-engine-status", {}).should.containEql({
       auth: "none",
       version: 1,
     });
