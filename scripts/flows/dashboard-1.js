@@ -112,7 +112,7 @@ function dashboard1(f, row) {
     f,
     "d1-trigger-all",
     "one trigger per HANDSHAKE group",
-    functionBody("dashboard-1-trigger-all"),
+    functionBody("dashboard-trigger-all", { __GROUPS__: "d1Groups" }),
     1,
     row + 4,
     [[f.id("d1-engine")]],

@@ -145,7 +145,7 @@ function dashboard(f, row, options = {}) {
     f,
     "dash-trigger-all",
     "one trigger per HANDSHAKE group",
-    functionBody("dashboard-2-trigger-all"),
+    functionBody("dashboard-trigger-all", { __GROUPS__: "groups" }),
     1,
     row + 4,
     [[f.id("dash-engine")]],
