@@ -9,6 +9,15 @@
   "use strict";
   if (window.jsscadaEditor) return;
 
+  /**
+   * This file's texts, from the poll-fixed node's catalog (Node-RED gives each node set its own catalog,
+   * and RED._ alone looks only in the editor's). The key itself shows if that node set is disabled.
+   */
+  function text(key, params) {
+    var def = RED.nodes.getType("jsscada-poll-fixed");
+    return def ? def._("jsscada-poll-fixed.editor." + key, params) : key;
+  }
+
   /** The node types whose `group` names a polling group: one name, one group in the engine. */
   var GROUP_NODE_TYPES = ["jsscada-poll-fixed", "jsscada-poll-handshake"];
 
@@ -60,19 +69,26 @@
     });
   }
 
-  /** Row problems known without the server: empty or duplicate names, empty addresses. */
+  /**
+   * Row problems known without the server: empty or duplicate names, empty addresses, a negative
+   * deadband. Each is {field, text}, null for a good row.
+   */
   function localProblems(rows) {
     var seen = {};
     return rows.map(function (r) {
       var name = String(r.name || "").trim();
-      if (!name) return "tag name is empty";
-      if (seen[name]) return 'duplicate tag name "' + name + '"';
+      if (!name) return { field: "name", text: text("nameEmpty") };
+      if (seen[name]) return { field: "name", text: text("duplicateName", { name: name }) };
       seen[name] = true;
-      if (!String(r.address || "").trim()) return "address is empty";
+      if (!String(r.address || "").trim()) return { field: "address", text: text("addressEmpty") };
       if (r.deadband !== undefined && r.deadband !== "" && !(Number(r.deadband) >= 0))
-        return "deadband must be ≥ 0";
+        return { field: "deadband", text: text("deadbandNegative") };
       return null;
     });
+  }
+
+  function rowProblem(index, problem) {
+    return text("row", { row: index + 1, problem: problem });
   }
 
   /**
@@ -99,14 +115,15 @@
           function (remote) {
             var problems = [];
             items.each(function (i) {
-              var msg = local[i] || remote[i] || null;
+              var own = local[i];
+              var msg = (own && own.text) || remote[i] || null;
               var row = $(this);
               row.find(".jsscada-tag-address").toggleClass("input-error", Boolean(remote[i]));
               row
                 .find(".jsscada-tag-name")
-                .toggleClass("input-error", Boolean(local[i] && !remote[i] && /name/.test(local[i])));
+                .toggleClass("input-error", Boolean(own && !remote[i] && own.field === "name"));
               row.find(".jsscada-tag-problem").text(msg || "");
-              if (msg) problems.push("row " + (i + 1) + ": " + msg);
+              if (msg) problems.push(rowProblem(i, msg));
             });
             lastProblems = problems;
             if (onProblems) onProblems(problems);
@@ -124,7 +141,12 @@
     container.css({ "min-height": "150px", "min-width": "450px" }).editableList({
       addItem: function (row, index, data) {
         var line = $("<div/>", { style: "display:flex; gap:6px; align-items:center" }).appendTo(row);
-        $("<input/>", { type: "text", class: "jsscada-tag-name", placeholder: "name", style: "flex:2" })
+        $("<input/>", {
+          type: "text",
+          class: "jsscada-tag-name",
+          placeholder: text("namePlaceholder"),
+          style: "flex:2",
+        })
           .val(data.name || "")
           .appendTo(line);
         $("<input/>", {
@@ -138,7 +160,7 @@
         $("<input/>", {
           type: "text",
           class: "jsscada-tag-deadband",
-          placeholder: "deadband",
+          placeholder: text("deadbandPlaceholder"),
           style: "flex:1",
         })
           .val(data.deadband === undefined ? "" : data.deadband)
@@ -206,7 +228,7 @@
       function (remote) {
         var problems = [];
         remote.forEach(function (msg, i) {
-          if (msg) problems.push("row " + (i + 1) + ": " + msg);
+          if (msg) problems.push(rowProblem(i, msg));
         });
         var wasValid = node.valid;
         node._tagProblems = problems;
@@ -232,7 +254,7 @@
       container.closest(".red-ui-editableList"),
     );
     var toggle = $("<button/>", { type: "button", class: "red-ui-button red-ui-button-small" })
-      .html('<i class="fa fa-upload"></i> import CSV')
+      .append($("<i/>", { class: "fa fa-upload" }), " ", document.createTextNode(text("importCsv")))
       .appendTo(box);
     var panel = $("<div/>", { style: "display:none; margin-top:4px" }).appendTo(box);
     var area = $("<textarea/>", {
@@ -241,7 +263,7 @@
       placeholder: "name,address,deadband\nspeed,D100\ntotal,D200:int32,5",
     }).appendTo(panel);
     var add = $("<button/>", { type: "button", class: "red-ui-button red-ui-button-small" })
-      .text("add rows")
+      .text(text("addRows"))
       .appendTo(panel);
     var note = $("<span/>", { class: "jsscada-csv-note", style: "margin-left:8px" }).appendTo(panel);
     toggle.on("click", function () {
@@ -261,7 +283,7 @@
           (res.rows || []).forEach(function (r) {
             container.editableList("addItem", r);
           });
-          note.css("color", "").text((res.rows || []).length + " rows added");
+          note.css("color", "").text(text("rowsAdded", { count: (res.rows || []).length }));
           area.val("");
         },
       });
@@ -281,7 +303,7 @@
         return $("#node-input-plc").val();
       },
       function (list) {
-        problems.text(list.length ? list.length + " problem(s): " + list.join("; ") : "");
+        problems.text(list.length ? text("problems", { count: list.length, list: list.join("; ") }) : "");
       },
     );
     $("#node-input-plc").on("change", function () {

@@ -25,9 +25,11 @@ RED.nodes.registerType("jsscada-engine-status", {
   inputs: 1,
   outputs: 1,
   icon: "jsscada-engine.svg",
-  paletteLabel: "engine status",
+  paletteLabel: function () {
+    return this._("jsscada-engine-status.paletteLabel");
+  },
   label: function () {
-    return this.name || "engine status";
+    return this.name || this._("jsscada-engine-status.paletteLabel");
   },
   oneditprepare: function () {
     var node = this;

@@ -71,7 +71,7 @@
             same++;
         });
         $("#jsscada-plc-duplicate-name")
-          .text(same ? RED._("jsscada-plc.warning.duplicateName", { count: same }) : "")
+          .text(same ? me._("jsscada-plc.warning.duplicateName", { count: same }) : "")
           .toggle(same > 0);
       }
       $("#node-config-input-name, #node-config-input-host, #node-config-input-port").on(

@@ -36,12 +36,18 @@ RED.nodes.registerType("jsscada-poll-fixed", {
   inputs: 1,
   outputs: 2,
   icon: "jsscada-poll-fixed.svg",
-  paletteLabel: "poll fixed",
-  label: function () {
-    return this.name || this.group || "poll fixed";
+  paletteLabel: function () {
+    return this._("jsscada-poll-fixed.paletteLabel");
   },
-  outputLabels: ["data", "command replies"],
-  inputLabels: "commands",
+  label: function () {
+    return this.name || this.group || this._("jsscada-poll-fixed.paletteLabel");
+  },
+  outputLabels: function (i) {
+    return this._("jsscada-poll-fixed.outputs." + ["data", "replies"][i]);
+  },
+  inputLabels: function () {
+    return this._("jsscada-poll-fixed.inputLabel");
+  },
   oneditprepare: function () {
     window.jsscadaEditor.openTagTable(this);
   },

@@ -120,9 +120,11 @@
     inputs: 1,
     outputs: 3,
     icon: "jsscada-poll-handshake.svg",
-    paletteLabel: "poll handshake",
+    paletteLabel: function () {
+      return this._("jsscada-poll-handshake.paletteLabel");
+    },
     label: function () {
-      return this.name || this.group || "poll handshake";
+      return this.name || this.group || this._("jsscada-poll-handshake.paletteLabel");
     },
     inputLabels: function () {
       return this._("jsscada-poll-handshake.inputLabel");
@@ -141,20 +143,21 @@
             "warning",
           );
         }
+        var node = this; // RED._ alone would not find the node's own catalog
         var label = this.name || this.group;
         $.ajax({
           url: TYPE + "/" + this.id + "/trigger",
           type: "POST",
           success: function () {
-            RED.notify(RED._("jsscada-poll-handshake.triggered", { label: label }), {
+            RED.notify(node._("jsscada-poll-handshake.triggered", { label: label }), {
               type: "success",
               id: TYPE,
               timeout: 2000,
             });
           },
           error: function (jqXHR, textStatus) {
-            var text = jqXHR.status === 404 ? RED._("jsscada-poll-handshake.notDeployed") : textStatus;
-            RED.notify(RED._("jsscada-poll-handshake.triggerFailed", { error: text }), "error");
+            var text = jqXHR.status === 404 ? node._("jsscada-poll-handshake.notDeployed") : textStatus;
+            RED.notify(node._("jsscada-poll-handshake.triggerFailed", { error: text }), "error");
           },
         });
       },

@@ -85,15 +85,21 @@
     inputs: 1,
     outputs: 2,
     icon: "jsscada-queue.svg",
-    paletteLabel: "queue",
+    paletteLabel: function () {
+      return this._("jsscada-queue.paletteLabel");
+    },
     label: function () {
-      return this.name || "queue";
+      return this.name || this._("jsscada-queue.paletteLabel");
     },
     labelStyle: function () {
       return this.name ? "node_label_italic" : "";
     },
-    inputLabels: "messages, acks and commands",
-    outputLabels: ["deliveries", "events and command replies"],
+    inputLabels: function () {
+      return this._("jsscada-queue.inputLabel");
+    },
+    outputLabels: function (i) {
+      return this._("jsscada-queue.outputs." + ["deliveries", "events"][i]);
+    },
     oneditprepare: function () {
       function showMode() {
         var mode = $("#node-input-mode").val();

@@ -43,9 +43,11 @@
     outputs: 1,
     align: "right",
     icon: "jsscada-write.svg",
-    paletteLabel: "write",
+    paletteLabel: function () {
+      return this._("jsscada-write.defaultName");
+    },
     label: function () {
-      return this.name || "write";
+      return this.name || this._("jsscada-write.defaultName");
     },
     inputLabels: function () {
       return this._("jsscada-write.inputLabel");

@@ -240,6 +240,30 @@ describe("npm start demo in chromium", function () {
       defined.should.be.true(type);
     }
     await page.locator('.red-ui-palette-node[data-palette-type="jsscada-poll-fixed"]').waitFor();
+    // Palette labels come from each node's catalog: English text, not a raw key.
+    const labels: Record<string, string> = {};
+    for (const type of [
+      "jsscada-poll-fixed",
+      "jsscada-poll-handshake",
+      "jsscada-engine-status",
+      "jsscada-write",
+      "jsscada-queue",
+    ]) {
+      labels[type] = (
+        (await page
+          .locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`)
+          .textContent()) ?? ""
+      )
+        .replace(/\s+/g, " ") // the palette breaks long labels into lines
+        .trim();
+    }
+    labels.should.eql({
+      "jsscada-poll-fixed": "poll fixed",
+      "jsscada-poll-handshake": "poll handshake",
+      "jsscada-engine-status": "engine status",
+      "jsscada-write": "write",
+      "jsscada-queue": "queue",
+    });
     const unknown = await page.evaluate(() => {
       const RED = (
         window as unknown as {
@@ -298,6 +322,15 @@ describe("npm start demo in chromium", function () {
       "the row's problem",
     );
     (await address.getAttribute("class"))!.should.match(/input-error/);
+    // The summary under the table, in the catalog's words.
+    await eventually(
+      async () =>
+        /^1 problem\(s\): row 1: .*hex digit/.test(
+          (await page.locator("#node-input-tags-problems").textContent()) ?? "",
+        ),
+      5000,
+      "the problem summary",
+    );
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, "editor-bad-tag.png") });
     publish("editor-bad-tag.png");
@@ -318,6 +351,7 @@ describe("npm start demo in chromium", function () {
     (
       await page.locator("#node-input-tags-list .jsscada-tag-address").nth(rowsBefore).inputValue()
     ).should.equal("D300:float32");
+    ((await page.locator(".jsscada-csv-note").textContent()) ?? "").should.equal("2 rows added");
     await page.click("#node-dialog-ok");
     await eventually(
       () =>
@@ -453,6 +487,35 @@ describe("npm start demo in chromium", function () {
     await req.fill("M100");
     await eventually(async () => (await hint.textContent()) === "", 5000, "the REQ problem cleared");
     await page.click("#node-dialog-cancel");
+    // The PLC dialog says, in its catalog's words, that another PLC node has the name being typed.
+    type RedPlc = {
+      view: { importNodes(nodes: object[]): void };
+      nodes: { eachConfig(cb: (n: { id: string; type: string }) => void): void };
+      editor: { editConfig(name: string, type: string, id: string): void };
+    };
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: RedPlc }).RED;
+      RED.view.importNodes([
+        { id: "a1b2c3d4e5f60718", type: "jsscada-plc", name: "Other PLC", host: "127.0.0.1", port: "5007" },
+      ]);
+      let demoPlc = "";
+      RED.nodes.eachConfig((n) => {
+        if (n.type === "jsscada-plc" && n.id !== "a1b2c3d4e5f60718") demoPlc = n.id;
+      });
+      RED.editor.editConfig("", "jsscada-plc", demoPlc);
+    });
+    const plcName = page.locator("#node-config-input-name");
+    await plcName.waitFor();
+    await plcName.fill("Other PLC");
+    await eventually(
+      async () =>
+        /^1 other PLC node\(s\) have this name/.test(
+          (await page.locator("#jsscada-plc-duplicate-name").textContent()) ?? "",
+        ),
+      5000,
+      "the duplicate-name warning, as text",
+    );
+    await page.click("#node-config-dialog-cancel");
   });
 
   it("the demo's console stayed one readable block: no warning after a minute of use", () => {

@@ -1,7 +1,8 @@
 /**
  * Every catalog key the nodes ask for exists in the English catalogs, in the catalog it is asked of:
  * the runtime's `t("…")`/`text("…")`/`shared("…")` calls in nodes/, the editor's `data-i18n`
- * attributes in nodes/*.html and its `this._("…")` calls in nodes/editor/<type>.js. A key missing here would show raw to users (a real runtime prints the
+ * attributes in nodes/*.html, its `this._("…")` calls in nodes/editor/<type>.js and the shared editor
+ * script's `text("…")` calls. A key missing here would show raw to users (a real runtime prints the
  * key itself), on paths no other test happens to take.
  */
 import "should";
@@ -100,6 +101,39 @@ describe("message catalogs: every key the nodes ask for exists", () => {
     }
     missing.should.eql([]);
     checked.should.be.above(5);
+  });
+
+  it("the shared editor script's keys (jsscada-editor.js), in the poll-fixed catalog's editor section", async () => {
+    const source = read(path.join("editor", "jsscada-editor.js"));
+    const keys = [...source.matchAll(/\btext\("([A-Za-z0-9_]+)"/g)].map((m) => m[1]!);
+    keys.length.should.be.above(8);
+    const missing: string[] = [];
+    for (const key of keys) {
+      if (!(await resolves("jsscada-poll-fixed", `editor.${key}`))) missing.push(key);
+    }
+    missing.should.eql([]);
+  });
+
+  it('the port labels completed at run time ("….outputs." + [...][i]) exist for every port', async () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const type of nodeTypes) {
+      const file = path.join(NODES, "editor", `${type}.js`);
+      if (!fs.existsSync(file)) continue;
+      const source = fs.readFileSync(file, "utf8");
+      for (const [, prefix, list] of source.matchAll(
+        /_\("(jsscada-[a-z-]+\.[A-Za-z.]+\.)" \+ \[([^\]]+)\]/g,
+      )) {
+        for (const [, name] of list!.matchAll(/"([A-Za-z]+)"/g)) {
+          checked++;
+          if (!(await resolves(type, `${prefix!.slice(type.length + 1)}${name!}`))) {
+            missing.push(`${type}.js: ${prefix!}${name!}`);
+          }
+        }
+      }
+    }
+    missing.should.eql([]);
+    checked.should.be.above(6);
   });
 });
 
