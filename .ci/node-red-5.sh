@@ -3,7 +3,8 @@
 # the build that `npm run build` already made. Usage: bash .ci/node-red-5.sh [mocha config...]
 #
 # How the tests reach Node-RED 5 without a second build: the built package (dist/, examples/, demo/,
-# scripts/, package.json) is hard-linked into .ci/node-red-5/pkg/, which has no node_modules of its own.
+# scripts/, package.json, and nodes/ for the tests that read the catalogs and editor scripts) is
+# hard-linked into .ci/node-red-5/pkg/, which has no node_modules of its own.
 # Node resolves a require() from there by walking up: .ci/node-red-5/node_modules first (node-red 5 and
 # better-sqlite3 built for Node 22), then the repository's node_modules for everything else (mocha, the
 # test helper, the contrib nodes). Node-RED finds the contrib nodes the same way: it scans every
@@ -24,7 +25,7 @@ fi
 
 rm -rf "$NR5/pkg"
 mkdir -p "$NR5/pkg"
-cp -al dist examples demo scripts package.json .mocharc.json .mocharc.integration.json .mocharc.browser.json "$NR5/pkg/"
+cp -al dist nodes examples demo scripts package.json .mocharc.json .mocharc.integration.json .mocharc.browser.json "$NR5/pkg/"
 
 NODE22=$N22/.bin/node
 echo "Node $("$NODE22" -v), Node-RED $("$NODE22" -p 'require("'"$NR5"'/node_modules/node-red/package.json").version')"
