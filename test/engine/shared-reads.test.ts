@@ -449,7 +449,11 @@ describe("engine/shared-reads: FIXED groups on one PLC share requests", function
       const busy = pool.load.snapshot().busyPercentByConnection;
       busy.length.should.equal(2);
       busy.every((b) => b > 0).should.be.true();
-      reads.stats().requests.should.equal(2 * reads.stats().batches);
+      // Ticks the two groups shared carried both requests. (On a loaded machine one group's timer can
+      // fire a loop turn late, and that tick goes alone: so not every batch, but some.)
+      const { requests, batches } = reads.stats();
+      requests.should.be.above(batches);
+      requests.should.be.belowOrEqual(2 * batches);
     } finally {
       await Promise.all(groups.map((g) => g.stop()));
       pool.close();
