@@ -113,10 +113,17 @@ export class EngineApi {
 
   async handle(msg: ApiMessage, request = parseRequest(msg)): Promise<CommandResult> {
     if (request.invalid) return request.invalid;
-    const id = msg._session?.id;
-    const sessionId = request.source === "websocket" ? (typeof id === "string" ? id : "") : undefined;
+    const sessionId = request.source === "websocket" ? sessionIdOf(msg) : undefined;
     if (request.command === "auth" && sessionId !== undefined) {
       if (!this.auth) return { statusCode: 200, payload: { success: true, message: "no token needed" } };
+      // Without an id there is no session to trust: "" would stand for every id-less message.
+      if (sessionId === "") {
+        return authFailure({
+          statusCode: 401,
+          code: "UNAUTHORIZED",
+          error: "this WebSocket message carries no session id to authenticate",
+        });
+      }
       const failure = this.auth.check(request.token);
       if (failure) {
         this.sessions.delete(sessionId);
@@ -148,6 +155,12 @@ export class EngineApi {
       error: 'authentication required: send {"command":"auth","token":"<token>"} first',
     };
   }
+}
+
+/** The WebSocket session a message came from ("" when it carries none). Ids are strings in Node-RED's nodes. */
+function sessionIdOf(msg: ApiMessage): string {
+  const id = msg._session?.id;
+  return typeof id === "string" || typeof id === "number" ? String(id) : "";
 }
 
 /** The WebSocket protocol's envelope: `{type:"status", payload}` or `{type:"reply", command, name, statusCode, payload}`. */

@@ -264,5 +264,35 @@ describe("jsscada-engine-status", function () {
       // Authentication belongs to the session, not to the client's knowledge of an id.
       (await ws({ command: "stop", name: "a" }, "s2")).should.containEql({ statusCode: 401 });
     });
+
+    it("a WebSocket message without a session id cannot authenticate, and does not open id-less messages", async () => {
+      process.env.JSSCADA_TEST_TOKEN = TOKEN;
+      await helper.load(ALL_NODES, [plcConfig("plc", sim.port), group("a"), secured, replies]);
+      const ws = async (body: object, session: object) =>
+        JSON.parse(
+          (
+            await ask<{ payload: string }>("", undefined, {
+              payload: JSON.stringify(body),
+              _session: session,
+            })
+          ).payload,
+        ) as Record<string, unknown>;
+      const noId = { type: "websocket" };
+      (await ws({ command: "auth", token: TOKEN }, noId)).should.containEql({
+        command: "auth",
+        statusCode: 401,
+      });
+      (await ws({ command: "start", name: "a" }, noId)).should.containEql({ statusCode: 401 });
+      // A numeric id is still its own session.
+      (await ws({ command: "auth", token: TOKEN }, { type: "websocket", id: 7 })).should.containEql({
+        statusCode: 200,
+      });
+      (await ws({ command: "start", name: "a" }, { type: "websocket", id: 7 })).should.containEql({
+        statusCode: 200,
+      });
+      (await ws({ command: "stop", name: "a" }, { type: "websocket", id: 8 })).should.containEql({
+        statusCode: 401,
+      });
+    });
   });
 });
