@@ -6,12 +6,7 @@
  */
 import "should";
 import { FixedGroup, type GroupMessage } from "../../lib/engine/fixed-group";
-import {
-  type HandshakeError,
-  type HandshakeMessage,
-  PlcHandshakeGroup,
-  type TransactionReport,
-} from "../../lib/engine/handshake-plc";
+import { PlcHandshakeGroup } from "../../lib/engine/handshake-plc";
 import { type PollError } from "../../lib/engine/poller";
 import { ReadCoalescer } from "../../lib/engine/read-coalescer";
 import { SharedReads } from "../../lib/engine/shared-reads";
@@ -20,6 +15,7 @@ import { parseTag } from "../../lib/mc/tags";
 import { PlcPool } from "../../lib/pool/pool";
 import { PlcSimulator } from "../../lib/simulator";
 import { runPlcProgram } from "../../lib/simulator/handshake-program";
+import { recordHandshake } from "../helpers/handshake";
 import { until } from "../helpers/scripted-peer";
 
 const TAG_OPTIONS = { series: "ql", encoding: "binary" } as const;
@@ -127,12 +123,7 @@ describe("HANDSHAKE group beside FIXED groups that share reads (one simulated PL
       watchReader: new ReadCoalescer(pool, pool.format),
     });
     stops.push(() => handshake.stop());
-    const data: HandshakeMessage[] = [];
-    const errors: HandshakeError[] = [];
-    const transactions: TransactionReport[] = [];
-    handshake.on("data", (m: HandshakeMessage) => data.push(m));
-    handshake.on("handshake-error", (e: HandshakeError) => errors.push(e));
-    handshake.on("transaction", (t: TransactionReport) => transactions.push(t));
+    const { data, errors, transactions } = recordHandshake(handshake);
 
     for (const g of fixed) g.start();
     handshake.start();

@@ -87,13 +87,9 @@ describe("message catalogs: every key the nodes ask for exists", () => {
   it("the editor scripts' own keys (nodes/editor/<type>.js), each in its node's catalog", async () => {
     const missing: string[] = [];
     let checked = 0;
-    for (const type of nodeTypes) {
-      const file = path.join(NODES, "editor", `${type}.js`);
-      if (!fs.existsSync(file)) continue;
+    for (const [type, source] of editorScripts()) {
       // Node-RED's own keys ("notification.…") and prefixes completed at run time ("….outputs." + n) aside.
-      for (const [, key] of fs
-        .readFileSync(file, "utf8")
-        .matchAll(/_\("(jsscada-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])"/g)) {
+      for (const [, key] of source.matchAll(/_\("(jsscada-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])"/g)) {
         checked++;
         if (!key!.startsWith(`${type}.`)) missing.push(`${type}.js: ${key} (not the node's own catalog)`);
         else if (!(await resolves(type, key!.slice(type.length + 1)))) missing.push(`${type}.js: ${key}`);
@@ -117,10 +113,7 @@ describe("message catalogs: every key the nodes ask for exists", () => {
   it('the port labels completed at run time ("….outputs." + [...][i]) exist for every port', async () => {
     const missing: string[] = [];
     let checked = 0;
-    for (const type of nodeTypes) {
-      const file = path.join(NODES, "editor", `${type}.js`);
-      if (!fs.existsSync(file)) continue;
-      const source = fs.readFileSync(file, "utf8");
+    for (const [type, source] of editorScripts()) {
       for (const [, prefix, list] of source.matchAll(
         /_\("(jsscada-[a-z-]+\.[A-Za-z.]+\.)" \+ \[([^\]]+)\]/g,
       )) {
@@ -136,6 +129,13 @@ describe("message catalogs: every key the nodes ask for exists", () => {
     checked.should.be.above(6);
   });
 });
+
+/** Each node type's editor script (nodes/editor/<type>.js), for the types that have one. */
+function editorScripts(): [type: string, source: string][] {
+  return nodeTypes
+    .filter((type) => fs.existsSync(path.join(NODES, "editor", `${type}.js`)))
+    .map((type) => [type, read(path.join("editor", `${type}.js`))]);
+}
 
 function read(file: string): string {
   return fs.readFileSync(path.join(NODES, file), "utf8");
