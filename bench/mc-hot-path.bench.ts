@@ -15,7 +15,7 @@
  */
 import * as net from "node:net";
 import { McClient } from "../lib/mc/client";
-import { executeReadPlan, planReads, type ReadPlan } from "../lib/mc/planner";
+import { executeReadPlan, planReads, type ReadPlan, type RequestTarget } from "../lib/mc/planner";
 import { parseTag } from "../lib/mc/tags";
 import { PlcPool } from "../lib/pool/pool";
 import { PlcSimulator } from "../lib/simulator";
@@ -282,14 +282,8 @@ async function mcprotocolContestant(
   return contestant;
 }
 
-/** The engine's path: plan once, then executeReadPlan per read, through a pool (as pollOnce does). */
-function planContestant(
-  name: string,
-  plan: ReadPlan,
-  send: (cmd: Parameters<Parameters<typeof executeReadPlan>[1]>[0]) => Promise<unknown>,
-  concurrency = 1,
-): Contestant {
-  const sendTyped = send as Parameters<typeof executeReadPlan>[1];
+/** The engine's path: plan once, then executeReadPlan per read through a pool or client (as pollOnce does). */
+function planContestant(name: string, plan: ReadPlan, target: RequestTarget, concurrency = 1): Contestant {
   return {
     name,
     run: async (n) => {
@@ -297,7 +291,7 @@ function planContestant(
       const worker = async () => {
         while (left > 0) {
           left--;
-          const results = await executeReadPlan(plan, sendTyped);
+          const results = await executeReadPlan(plan, target, "bench");
           for (const r of results) if (!r.ok) throw r.error;
         }
       };
@@ -367,8 +361,8 @@ async function singleReads(title: string, address: string, n: number, goals: Rec
     const results = await compare(title, "read", n, [
       echo,
       ...(theirs ? [theirs] : []),
-      planContestant(ours, plan, (cmd) => pool.request(cmd, "bench")),
-      planContestant("ours: plan → client", plan, (cmd) => client.request(cmd)),
+      planContestant(ours, plan, pool),
+      planContestant("ours: plan → client", plan, client),
     ]);
     ratios(results, ours, goals);
   } finally {
@@ -407,8 +401,8 @@ async function scatteredPlan(): Promise<void> {
       [
         echo,
         ...(theirs ? [theirs] : []),
-        planContestant(ours, plan, (cmd) => pool.request(cmd, "bench")),
-        planContestant("ours: mixed-type 1 000 tags", mixed, (cmd) => pool.request(cmd, "bench")),
+        planContestant(ours, plan, pool),
+        planContestant("ours: mixed-type 1 000 tags", mixed, pool),
       ],
     );
     ratios(results, ours);
@@ -443,7 +437,7 @@ async function pipelined(): Promise<void> {
     const ours = "ours: plan → pool → client";
     const results = await compare(`4. 4E, 1-word reads, ${IN_FLIGHT} in flight`, "read", READS, [
       echo,
-      planContestant(ours, plan, (cmd) => pool.request(cmd, "bench"), IN_FLIGHT),
+      planContestant(ours, plan, pool, IN_FLIGHT),
     ]);
     ratios(results, ours);
   } finally {

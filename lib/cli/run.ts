@@ -229,9 +229,7 @@ async function read(args: readonly string[], io: CliIo): Promise<number> {
   const c = connectionOf(values, 5000);
   if (positionals.length === 0) throw new UsageError("no address given");
   const tags = tagsOf(positionals, c);
-  const results = await withClient(c, (client) =>
-    executeReadPlan(planReads(tags, client.format), (cmd) => client.request(cmd)),
-  );
+  const results = await withClient(c, (client) => executeReadPlan(planReads(tags, client.format), client));
   const out: Record<string, TagValue | null> = {};
   const errors: string[] = [];
   results.forEach((r, i) => {

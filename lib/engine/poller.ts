@@ -3,6 +3,7 @@
  * readings. A tag the PLC refuses only spoils its own reading (quality "bad"); when no tag could be
  * read the poll fails as a whole, with the PLC, group and tag named in the error.
  */
+import { type Reply } from "../mc/client";
 import { type Command } from "../mc/commands";
 import { McError } from "../mc/errors";
 import { type TagResult, executeReadPlan } from "../mc/planner";
@@ -13,6 +14,8 @@ export interface RequestSender {
   readonly name: string;
   /** `owner` (the group) takes turns with other owners when requests queue up for the PLC. */
   request<T>(cmd: Command<T>, owner?: string): Promise<T>;
+  /** `request` by callback, where the sender has it (pools do): one promise less per request. */
+  submit?<T, C>(cmd: Command<T>, owner: string | undefined, reply: Reply<T, C>, context: C): void;
   /** performance.now() when the latest connection was set up, and how long that took (pools have them). */
   readonly connectedAt?: number;
   readonly connectMs?: number;
@@ -54,7 +57,7 @@ export class PollError extends Error {
 
 export async function pollOnce(table: TagTable, plc: RequestSender, group: string): Promise<PollOutcome> {
   const timestamp = Date.now();
-  const results = await executeReadPlan(table.plan, (cmd) => plc.request(cmd, group));
+  const results = await executeReadPlan(table.plan, plc, group);
   return outcomeOf(table, results, group, table.plan.requests.length, timestamp);
 }
 

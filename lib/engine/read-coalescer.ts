@@ -54,9 +54,7 @@ export class ReadCoalescer {
     const batch = this.waiting;
     this.waiting = [];
     try {
-      const results = await executeReadPlan(this.planFor(batch.map((w) => w.tag)), (cmd) =>
-        this.plc.request(cmd, "watch"),
-      );
+      const results = await executeReadPlan(this.planFor(batch.map((w) => w.tag)), this.plc, "watch");
       batch.forEach((w, i) => w.resolve(results[i]!));
     } catch (err) {
       for (const w of batch) w.reject(err);

@@ -260,7 +260,7 @@ export class SharedReads {
     for (const r of order) outcomes[r] = runRequest(plan.requests[r]!, send);
     const lonerResults: Promise<TagResult>[] = [];
     for (const l of lonerIndexes) {
-      lonerResults[l] = executeReadPlan(loners[l]!, send).then((results) => results[0]!);
+      lonerResults[l] = executeReadPlan(loners[l]!, this.plc, SHARED_OWNER).then((results) => results[0]!);
     }
     // Re-reads of tags refused in a shared request, shared by every group that has the tag.
     const alone = new Map<number, Promise<TagResult>>();

@@ -58,8 +58,24 @@ export interface ClientOptions {
   readonly onRequestEnd?: RequestObserver;
 }
 
-/** `durationMs` is 0 for a request that failed before it was sent. */
-export type RequestObserver = (durationMs: number, error: McError | undefined) => void;
+/**
+ * How a `submit` caller hears its request's end: called once, with the `context` given to `submit` and
+ * an error or the decoded value. A plain function plus a context, so that the hot path makes neither a
+ * promise nor a closure per request. It runs inside the client's answer handling, so it must not
+ * throw; it may run before `submit` returns (a closed client).
+ */
+export type Reply<T, C> = (context: C, error: McError | undefined, value: T | undefined) => void;
+
+/**
+ * `durationMs` is 0 for a request that failed before it was sent; otherwise `endedAt` is the
+ * performance.now() it ended at (so the observer needs no clock read of its own).
+ */
+export type RequestObserver = (
+  durationMs: number,
+  error: McError | undefined,
+  endedAt: number,
+  cmd: Command<unknown>,
+) => void;
 
 export interface RequestInfo {
   readonly command: string;
@@ -69,6 +85,9 @@ export interface RequestInfo {
 
 interface Pending {
   readonly cmd: Command<unknown>;
+  /** A submit's callback and its context, or undefined for a request's promise (resolve/reject). */
+  readonly reply: Reply<unknown, unknown> | undefined;
+  readonly context: unknown;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: McError) => void;
   serial: number;
@@ -83,6 +102,8 @@ const captured = {
   resolve: (() => undefined) as (v: unknown) => void,
   reject: (() => undefined) as (e: McError) => void,
 };
+const ignore = (): void => undefined;
+
 function capture(resolve: (v: never) => void, reject: (e: McError) => void): void {
   captured.resolve = resolve as (v: unknown) => void;
   captured.reject = reject;
@@ -220,7 +241,36 @@ export class McClient extends EventEmitter {
   request<T>(cmd: Command<T>, owner = ""): Promise<T> {
     if (this._state === "closed") return Promise.reject(this.closedError());
     const promise = new Promise<T>(capture);
-    const p: Pending = { cmd, resolve: captured.resolve, reject: captured.reject, serial: 0, sentAt: 0 };
+    this.enqueue(owner, {
+      cmd,
+      reply: undefined,
+      context: undefined,
+      resolve: captured.resolve,
+      reject: captured.reject,
+      serial: 0,
+      sentAt: 0,
+    });
+    return promise;
+  }
+
+  /** `request` by callback: `reply(context, …)` hears the end (see Reply). */
+  submit<T, C>(cmd: Command<T>, owner: string | undefined, reply: Reply<T, C>, context: C): void {
+    if (this._state === "closed") {
+      reply(context, this.closedError(), undefined);
+      return;
+    }
+    this.enqueue(owner ?? "", {
+      cmd,
+      reply: reply as Reply<unknown, unknown>,
+      context,
+      resolve: ignore,
+      reject: ignore,
+      serial: 0,
+      sentAt: 0,
+    });
+  }
+
+  private enqueue(owner: string, p: Pending): void {
     try {
       if (this._state !== "connected") {
         this.queue.push(owner, p);
@@ -232,9 +282,10 @@ export class McClient extends EventEmitter {
         this.pump();
       }
     } catch (err) {
-      p.reject(err as McError); // as a throwing Promise executor would
+      // As a throwing Promise executor would: the caller hears it, nothing is recorded.
+      if (!p.reply) p.reject(err as McError);
+      else this.tell(p, err instanceof McError ? err : new McProtocolError(String(err)), undefined);
     }
-    return promise;
   }
 
   private closedError(): McError {
@@ -337,18 +388,20 @@ export class McClient extends EventEmitter {
       const frame1E = this.is1E ? { abnormalCode } : undefined;
       this.finish(p, new McEndCodeError(endCode, `${this.label}: ${p.cmd.name}: `, frame1E));
     } else {
+      let value: unknown;
       try {
         const r = this.reader.reset(frame, dataOffset);
-        const value = p.cmd.read(r);
+        value = p.cmd.read(r);
         if (r.remaining !== 0)
           throw new McProtocolError(`${p.cmd.name}: ${r.remaining} unexpected trailing bytes`);
-        this.finish(p, undefined, value);
       } catch (err) {
         const e = err instanceof McError ? err : new McProtocolError(String(err));
         this.finish(p, new McProtocolError(`${this.label}: ${p.cmd.name}: ${e.message}`));
         // The bytes were framed correctly but made no sense: the peer cannot be trusted.
         this.reset(e);
+        return;
       }
+      this.finish(p, undefined, value);
     }
     this.pump();
   }
@@ -408,12 +461,25 @@ export class McClient extends EventEmitter {
   }
 
   private finish(p: Pending, error: McError | undefined, value?: unknown): void {
-    const durationMs = p.sentAt ? performance.now() - p.sentAt : 0;
-    this.onRequestEnd?.(durationMs, error);
-    if (error) p.reject(error);
+    const endedAt = p.sentAt ? performance.now() : 0;
+    const durationMs = p.sentAt ? endedAt - p.sentAt : 0;
+    this.onRequestEnd?.(durationMs, error, endedAt, p.cmd);
+    if (p.reply) this.tell(p, error, value);
+    else if (error) p.reject(error);
     else p.resolve(value);
     if (this.listenerCount("request") > 0)
       this.emit("request", { command: p.cmd.name, durationMs, error } satisfies RequestInfo);
+  }
+
+  /** A reply that throws breaks its contract, not the client: the throw is reported as uncaught. */
+  private tell(p: Pending, error: McError | undefined, value: unknown): void {
+    try {
+      p.reply!(p.context, error, value);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 
   // Convenience wrappers over the command set.

@@ -47,14 +47,10 @@ export interface ResponseFrame {
 
 type Side = "request" | "response";
 
-const SUBHEADER_3E_4E = {
-  request: { "3E": 0x5000, "4E": 0x5400 },
-  response: { "3E": 0xd000, "4E": 0xd400 },
-} as const;
-
+/** 0x5000/0x5400 (requests), 0xD000/0xD400 (responses). Plain comparisons: every frame passes here twice. */
 function subheaderOf(side: Side, frame: FrameType): number {
   if (frame === "1E") throw new McProtocolError("1E frames are encoded by frame-1e.ts");
-  return SUBHEADER_3E_4E[side][frame];
+  return (side === "request" ? 0x5000 : 0xd000) | (frame === "4E" ? 0x0400 : 0);
 }
 
 /** Bytes (binary) or characters (ASCII) before the length-counted part, length field included. */
@@ -318,12 +314,13 @@ export function patchSerial(fmt: FrameFormat, frame: Buffer, serial: number): vo
  */
 export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number | undefined {
   const ascii = fmt.encoding === "ascii";
-  subheaderOf(side, fmt.frame); // refuses 1E
-  const want = (ascii ? SUBHEADER_TEXT : SUBHEADER_BYTES)[side][fmt.frame as "3E" | "4E"];
-  const have = Math.min(buf.length, want.length);
-  for (let i = 0; i < have; i++) {
-    if (buf[i] !== want[i])
-      throw new McProtocolError(`garbage where a ${fmt.frame} ${fmt.encoding} ${side} was expected`);
+  const sub = subheaderOf(side, fmt.frame); // refuses 1E
+  if (!ascii && buf.length >= 2) {
+    if (((buf[0]! << 8) | buf[1]!) !== sub) throw garbage(fmt, side);
+  } else {
+    const want = (ascii ? SUBHEADER_TEXT : SUBHEADER_BYTES)[side][fmt.frame as "3E" | "4E"];
+    const have = Math.min(buf.length, want.length);
+    for (let i = 0; i < have; i++) if (buf[i] !== want[i]) throw garbage(fmt, side);
   }
   const head = headerLength(fmt);
   if (buf.length < head) return undefined;
@@ -346,6 +343,10 @@ export function frameLength(fmt: FrameFormat, side: Side, buf: Buffer): number |
     throw new McProtocolError(`implausible frame length ${length}`);
   }
   return head + length;
+}
+
+function garbage(fmt: FrameFormat, side: Side): McProtocolError {
+  return new McProtocolError(`garbage where a ${fmt.frame} ${fmt.encoding} ${side} was expected`);
 }
 
 /** frameLength, with garbage as undefined (left for the caller's full check to report). */

@@ -15,6 +15,7 @@ import { packReads } from "./plan-pack";
 import { type Layout, mergePieces, type Piece, wordsOf } from "./plan-pieces";
 import { packWindows } from "./plan-windows";
 import { planWrites as planWrites3E, type WriteItem } from "./plan-write";
+import { type Reply } from "./client";
 import { type Tag } from "./tags";
 import { decodeBits, decodeTag, type TagValue } from "./values";
 import { type DeviceRef, type WireFormat } from "./wire";
@@ -88,6 +89,15 @@ export interface TagSlice {
 }
 
 export type Send = <T>(cmd: Command<T>) => Promise<T>;
+
+/**
+ * A PLC pool or client as a plan's sender. With `submit`, a one-request plan is read by callback and
+ * settles with a single promise: the hot path of every small group and handshake REQ watch.
+ */
+export interface RequestTarget {
+  request<T>(cmd: Command<T>, owner?: string): Promise<T>;
+  submit?<T, C>(cmd: Command<T>, owner: string | undefined, reply: Reply<T, C>, context: C): void;
+}
 
 export type TagResult =
   { readonly ok: true; readonly value: TagValue } | { readonly ok: false; readonly error: McError };
@@ -374,7 +384,18 @@ export function resultsOf(
  * A PLC end code on a request shared by several tags re-reads each of those tags alone, once, so only
  * the tags that really fail carry the error; connection and time-out errors fail the request's tags.
  */
-export function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]> {
+export function executeReadPlan(
+  plan: ReadPlan,
+  target: Send | RequestTarget,
+  owner?: string,
+): Promise<TagResult[]> {
+  if (typeof target === "function") return executeWith(plan, target);
+  const r = plan.requests.length === 1 ? plan.requests[0]! : undefined;
+  if (r?.segmentsOf && target.submit) return submitOne(plan, r, target, owner);
+  return executeWith(plan, (cmd) => target.request(cmd, owner));
+}
+
+function executeWith(plan: ReadPlan, send: Send): Promise<TagResult[]> {
   const requests = plan.requests;
   if (requests.length !== 1) return executeMany(plan, send);
   // The common case of a small group or a single tag: no Promise.all round and no async frame, one
@@ -400,6 +421,55 @@ export function executeReadPlan(plan: ReadPlan, send: Send): Promise<TagResult[]
     return settled(segments);
   }, failed);
 }
+
+/** A one-request plan being read by callback: the reply's context. */
+interface OneRead {
+  readonly plan: ReadPlan;
+  readonly request: PlannedRead;
+  readonly target: RequestTarget;
+  readonly owner: string | undefined;
+  done: (results: TagResult[] | Promise<TagResult[]>) => void;
+}
+
+/** A one-request plan by callback: its answer is decoded as it arrives (see onAnswer). */
+function submitOne(
+  plan: ReadPlan,
+  request: PlannedRead,
+  target: RequestTarget,
+  owner: string | undefined,
+): Promise<TagResult[]> {
+  return new Promise((done) => {
+    const read: OneRead = { plan, request, target, owner, done };
+    try {
+      target.submit!(request.command, owner, onAnswer, read);
+    } catch (err) {
+      failOne(read, asMcError(err)); // a submit that throws fails the request, as a rejection would
+    }
+  });
+}
+
+function onAnswer(read: OneRead, error: McError | undefined, answer: unknown): void {
+  if (error) return failOne(read, error);
+  let results: TagResult[];
+  try {
+    results = settle(read.plan, [read.request.segmentsOf!(answer)], undefined, noRetries) as TagResult[];
+  } catch (err) {
+    return failOne(read, asMcError(err));
+  }
+  read.done(results);
+}
+
+/**
+ * A failure is settled a microtask later, as a rejected promise's handler would run: after the pool's
+ * and the client's own reactions (demotion, a reset), and so before any re-read it starts.
+ */
+function failOne(read: OneRead, error: McError): void {
+  const send: Send = (cmd) => read.target.request(cmd, read.owner);
+  queueMicrotask(() => read.done(settle(read.plan, [[]], [error], send)));
+}
+
+/** settle() sends only to re-read the tags of a failed request: never with answers and no errors. */
+const noRetries: Send = () => Promise.reject(new McError("MC_PROTOCOL", "no request is re-sent on success"));
 
 async function executeMany(plan: ReadPlan, send: Send): Promise<TagResult[]> {
   const requests = plan.requests;

@@ -68,12 +68,15 @@ export class PlcLoad {
     }));
   }
 
-  /** A request answered (or failed) on connection `connection` after `durationMs`. */
-  recordRequest(connection: number, durationMs: number): void {
-    const now = this.now();
+  /**
+   * A request answered (or failed) on connection `connection` after `durationMs`, having moved `words`
+   * (bit devices in 16-point words). `now`: when it ended, on this load's clock.
+   */
+  recordRequest(connection: number, durationMs: number, words = 0, now = this.now()): void {
     const b = this.bucket(now);
     b.requests++;
     b.timeMs += durationMs;
+    b.words += words;
     // Time with at least one request outstanding: overlapping 4E requests are counted once.
     const from = Math.max(now - durationMs, this.busyUntil[connection] ?? 0);
     if (now > from && connection < b.busyMs.length) b.busyMs[connection]! += now - from;

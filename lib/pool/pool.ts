@@ -7,7 +7,7 @@
  * which connection a request may use, so they stay beside the request path they guard.
  */
 import { EventEmitter } from "node:events";
-import { type ClientOptions, McClient } from "../mc/client";
+import { type ClientOptions, McClient, type Reply } from "../mc/client";
 import { type Command } from "../mc/commands";
 import { type McError, McUnavailableError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
@@ -189,6 +189,29 @@ export class PlcPool extends EventEmitter {
   }
 
   /**
+   * `request` by callback (the hot path: no promise per request). `reply` may be called before this
+   * returns, with the error of a PLC that is disabled, offline or off-scan.
+   */
+  submit<T, C>(cmd: Command<T>, owner: string | undefined, reply: Reply<T, C>, context: C): void {
+    let slot: Slot | undefined;
+    try {
+      slot = this.slotNow();
+    } catch (err) {
+      reply(context, err as McError, undefined);
+      return;
+    }
+    if (slot && !this.options.minRequestIntervalMs && slot.client.state !== "closed") {
+      slot.client.submit(cmd, owner, reply, context);
+      return;
+    }
+    // Waiting for a connection or a turn of the throttle: the promise path, told by callback.
+    this.request(cmd, owner).then(
+      (value) => reply(context, undefined, value),
+      (err: unknown) => reply(context, err as McError, undefined),
+    );
+  }
+
+  /**
    * clock.now() when the latest connection was set up, so a group can leave the wait for it out
    * of its poll time (connection set-up is reported apart, as connectMs).
    */
@@ -208,7 +231,6 @@ export class PlcPool extends EventEmitter {
 
   /** The client's own promise: the pool hears how it ended from the client (requestEnded), not by a hop. */
   private send<T>(slot: Slot, cmd: Command<T>, owner?: string): Promise<T> {
-    if (cmd.words) this.load.recordWords(cmd.words);
     // A closed client refuses without telling requestEnded.
     if (slot.client.state === "closed") return slot.client.request(cmd, owner).catch(this.onRefused);
     return slot.client.request(cmd, owner);
@@ -219,8 +241,17 @@ export class PlcPool extends EventEmitter {
    * microtask later, queued before the caller hears of the outcome: after the client's own reaction
    * (a reset, a reconnect), before the caller's, as a promise handler on the request did.
    */
-  private requestEnded(connection: number, durationMs: number, error: McError | undefined): void {
-    if (durationMs > 0) this.load.recordRequest(connection, durationMs);
+  private requestEnded(
+    connection: number,
+    durationMs: number,
+    error: McError | undefined,
+    endedAt: number,
+    words: number,
+  ): void {
+    // The client's end time is a performance.now() value: the load's own clock, unless one was injected.
+    if (durationMs > 0) {
+      this.load.recordRequest(connection, durationMs, words, this.options.clock ? undefined : endedAt);
+    }
     if (error) {
       this.stats.recordError(error, durationMs || undefined);
       this.errorsPending++;
@@ -293,7 +324,8 @@ export class PlcPool extends EventEmitter {
     return new McClient({
       ...this.options.client,
       name: this.name,
-      onRequestEnd: (durationMs, error) => this.requestEnded(connection, durationMs, error),
+      onRequestEnd: (durationMs, error, endedAt, cmd) =>
+        this.requestEnded(connection, durationMs, error, endedAt, cmd.words ?? 0),
     });
   }
 

@@ -25,6 +25,11 @@ export class Faults {
     this.jitterMs = jitterMs;
   }
 
+  /** Whether requests take processing time (latency or jitter set). */
+  get delaying(): boolean {
+    return this.latencyMs > 0 || this.jitterMs > 0;
+  }
+
   /** Processing time for the next request: latency plus a uniform [0, jitter) share. */
   delay(): number {
     return this.latencyMs + (this.jitterMs > 0 ? this.random() * this.jitterMs : 0);

@@ -252,6 +252,31 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     (await rejection(read1(client))).code.should.equal("MC_CLOSED");
   });
 
+  it("submit hears by callback, once each, what request would: the value, an end code, MC_CLOSED", async () => {
+    peer = await startTcpPeer(fmt3e, (req) =>
+      req.send(
+        req.frame.data.readUIntLE(0, 3) === 1 ? req.answer(Buffer.alloc(9), 0xc056) : req.answer(words(7)),
+      ),
+    );
+    client = new McClient({ host: "127.0.0.1", port: peer.port });
+    const c = client;
+    const heard: [string, string | undefined, unknown][] = [];
+    const reply = (context: string, err: McError | undefined, value: unknown) =>
+      heard.push([context, err?.code, value]);
+    c.submit(batchReadWords(c.format, { device: D, number: 100 }, 1), "g", reply, "first");
+    c.submit(batchReadWords(c.format, { device: D, number: 1 }, 1), "g", reply, "second");
+    await until(() => heard.length === 2);
+    heard.should.eql([
+      ["first", undefined, [7]],
+      ["second", "MC_END_CODE", undefined],
+    ]);
+    c.close();
+    c.submit(batchReadWords(c.format, { device: D, number: 100 }, 1), "g", reply, "closed");
+    heard[2]!.should.eql(["closed", "MC_CLOSED", undefined], "told before submit returns");
+    await delay(20);
+    heard.should.have.length(3);
+  });
+
   it("over UDP, a lost datagram is a time-out and the next request still works", async () => {
     let drop = true;
     peer = await startUdpPeer(fmt4e, (req) => {

@@ -5,6 +5,8 @@ import { batchReadWords } from "../../lib/mc/commands";
 import { McClient } from "../../lib/mc/client";
 import { deviceByName } from "../../lib/mc/devices";
 import { type McError } from "../../lib/mc/errors";
+import { executeReadPlan, planReads } from "../../lib/mc/planner";
+import { parseTag } from "../../lib/mc/tags";
 import { PlcPool, type PoolOptions } from "../../lib/pool/pool";
 import { PlcSimulator } from "../../lib/simulator";
 import { until } from "../helpers/scripted-peer";
@@ -118,6 +120,57 @@ describe("PlcPool", () => {
     } finally {
       sent.restore();
     }
+  });
+
+  it("reads a one-request plan by callback (submit) and a larger plan by request, with the same values", async () => {
+    const p = make();
+    p.register("a");
+    await until(() => p.state === "connected");
+    sim.memory.writeWords("D", 0, [11, 22]);
+    sim.memory.writeWords("D", 5000, [33]);
+    const submitted = sinon.spy(p, "submit");
+    const requested = sinon.spy(p, "request");
+    const tags = (...a: string[]) => a.map((t) => parseTag(t, { series: "ql" }));
+    const one = await executeReadPlan(planReads(tags("D0", "D1"), p.format), p, "g");
+    one.map((r) => r.ok && r.value).should.eql([11, 22]);
+    submitted.callCount.should.equal(1);
+    requested.callCount.should.equal(0);
+    // 1 800 words: more than one request carries (960).
+    const two = planReads(tags("D0", "D5000:int16[900]", "D0:int16[900]"), p.format);
+    two.requests.length.should.be.above(1);
+    const values = (await executeReadPlan(two, p, "g")).map((r) => (r.ok ? r.value : r.error));
+    values[0]!.should.equal(11);
+    (values[1] as number[]).slice(0, 2).should.eql([33, 0]);
+    (values[2] as number[]).slice(0, 3).should.eql([11, 22, 0]);
+    submitted.callCount.should.equal(1);
+    requested.callCount.should.equal(two.requests.length);
+  });
+
+  it("a one-request plan hears of a failure after the pool: demoted first, then re-reads by request", async () => {
+    const p = make({ demotion: { failures: 1, offScanMs: 60_000 } });
+    p.register("a");
+    await until(() => p.state === "connected");
+    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
+    sim.stall(true);
+    const [timedOut] = await executeReadPlan(plan, p, "g");
+    (timedOut as { error: McError }).error.code.should.equal("MC_TIMEOUT");
+    p.state.should.equal("demoted", "the pool's bookkeeping ran before the caller heard");
+    sim.stall(false);
+    // A PLC end code on a request shared by two tags: each tag is re-read alone (by request), once.
+    p.close();
+    const q = make();
+    q.register("a");
+    await until(() => q.state === "connected");
+    sim.memory.writeWords("D", 0, [5, 6]);
+    sim.failNext(0xc051);
+    const requested = sinon.spy(q, "request");
+    const both = await executeReadPlan(
+      planReads([parseTag("D0", { series: "ql" }), parseTag("D1", { series: "ql" })], q.format),
+      q,
+      "g",
+    );
+    both.map((r) => r.ok && r.value).should.eql([5, 6]);
+    requested.callCount.should.equal(2);
   });
 
   it("a disabled PLC refuses requests at once and closes its connections", async () => {
