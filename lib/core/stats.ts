@@ -22,6 +22,11 @@ export interface StatsOptions {
   window?: number;
   /** Wall-clock epoch ms for the "last …" times users read; injected for tests. */
   wallClock?: () => number;
+  /**
+   * Whether to stamp the last success and error with the wall clock (default true). Off where only
+   * counts and latencies are read, e.g. a PLC's per-request figures: a clock read per request saved.
+   */
+  stampTimes?: boolean;
 }
 
 export interface LatencySnapshot {
@@ -93,8 +98,11 @@ class HalfWindow {
   }
 }
 
+/** The clock of stats that stamp no times: snapshots show null. */
+const noTime = (): null => null;
+
 export class PollStats {
-  private readonly wallClock: () => number;
+  private readonly wallClock: () => number | null;
   /** Samples per half window: the snapshot covers between `half` and 2 × `half` recent samples. */
   private readonly half: number;
   private current = new HalfWindow();
@@ -113,7 +121,7 @@ export class PollStats {
     const size = options.window ?? DEFAULT_LATENCY_WINDOW;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`Stats window must be >= 1, got ${size}`);
     this.half = Math.max(1, Math.ceil(size / 2));
-    this.wallClock = options.wallClock ?? Date.now;
+    this.wallClock = options.stampTimes === false ? noTime : (options.wallClock ?? Date.now);
   }
 
   recordSuccess(latencyMs: number): void {

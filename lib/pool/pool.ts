@@ -98,7 +98,8 @@ export class PlcPool extends EventEmitter {
   /** clock.now() when the latest connection was established, and how long setting it up took. */
   private _connectedAt?: number;
   private _connectMs?: number;
-  private readonly stats = new PollStats();
+  /** Counts and latencies per request; the pool keeps its own last error and shows no last success. */
+  private readonly stats = new PollStats({ stampTimes: false });
   /** The PLC's load figures; FIXED groups' shared reads report into it too. */
   readonly load: PlcLoad;
   private readonly clock: Clock;
