@@ -11,7 +11,7 @@
  * For each: reads/s (wall clock) and CPU µs per read (process.cpuUsage, so the in-process simulator or
  * echo server counts too, for every contestant alike), then ours as a ratio of the others.
  * Goals (issue 13): 1-word reads ≥ 80 % of echo and ≥ 1.3× mcprotocol; 100-word reads ≥ 1.3× mcprotocol.
- *   BENCH_HOT_ROUNDS (default 15), BENCH_HOT_READS (reads per round and contestant, default 4 000)
+ *   BENCH_HOT_ROUNDS (default 21), BENCH_HOT_READS (reads per round and contestant, default 4 000)
  */
 import * as net from "node:net";
 import { McClient } from "../lib/mc/client";
@@ -21,7 +21,7 @@ import { PlcPool } from "../lib/pool/pool";
 import { PlcSimulator } from "../lib/simulator";
 import { COMPARABLE, MIXED, tagTable } from "./mc.bench";
 
-const ROUNDS = Number(process.env.BENCH_HOT_ROUNDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_HOT_ROUNDS ?? 21);
 const READS = Number(process.env.BENCH_HOT_READS ?? 4000);
 const PLAN_READS = Math.max(5, Math.round(READS / 200));
 const IN_FLIGHT = 8;
