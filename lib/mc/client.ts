@@ -4,7 +4,7 @@
  * several, matched by serial number.
  * Every request ends: with its result, a PLC end code, a time-out, or a connection error.
  *
- * One concept at ~450 lines: connect, send, match answers (3E one at a time, 4E by serial),
+ * One concept at ~520 lines: connect, send, match answers (3E one at a time, 4E by serial),
  * time-outs and close all act on the same per-connection state, on the hot path.
  */
 import { EventEmitter } from "node:events";

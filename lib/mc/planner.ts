@@ -2,7 +2,7 @@
  * The read planner: turns a tag list into the fewest MC requests the protocol limits allow, runs them,
  * and hands back one result per tag. Strategy and lower bound: docs/PLANNER.md.
  *
- * Planning and executing a plan stay together (~415 lines): the plan's slices are the
+ * Planning and executing a plan stay together (~520 lines): the plan's slices are the
  * contract between the two; packing and the lower bound are in plan-pack.ts and plan-bound.ts.
  */
 import { batchReadWords, multiBlockRead, randomRead, type Command } from "./commands";
@@ -460,8 +460,8 @@ function onAnswer(read: OneRead, error: McError | undefined, answer: unknown): v
 }
 
 /**
- * A failure is settled a microtask later, as a rejected promise's handler would run: after the pool's
- * and the client's own reactions (demotion, a reset), and so before any re-read it starts.
+ * A failure is settled a microtask later, as a rejected promise's handler would be: after the pool's
+ * and the client's own reactions to it (demotion, a reset), so a re-read finds the PLC as they left it.
  */
 function failOne(read: OneRead, error: McError): void {
   const send: Send = (cmd) => read.target.request(cmd, read.owner);

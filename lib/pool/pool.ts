@@ -3,7 +3,7 @@
  * first user registers and closes after the last leaves; reconnects forever with backoff; takes a PLC
  * that keeps failing off-scan for a while (demotion) so it cannot slow anything else; and fails fast
  * rather than queueing requests for a PLC that is not there.
- * One concept at ~460 lines: connection lifecycle, back-off, demotion and throttling all decide
+ * One concept at ~500 lines: connection lifecycle, back-off, demotion and throttling all decide
  * which connection a request may use, so they stay beside the request path they guard.
  */
 import { EventEmitter } from "node:events";
