@@ -54,17 +54,33 @@ export interface ClientOptions {
   readonly maxInFlight?: number;
   /** Used in error messages, e.g. the Node-RED config node's name. */
   readonly name?: string;
-  /** Told of every request's end, before its caller is: the pool's bookkeeping, without an event each. */
+  /**
+   * Told of the end of every request that reached the connection (sent, or failed waiting for it),
+   * before its caller is: the pool's bookkeeping, without an event each.
+   */
   readonly onRequestEnd?: RequestObserver;
 }
 
 /**
  * How a `submit` caller hears its request's end: called once, with the `context` given to `submit` and
  * an error or the decoded value. A plain function plus a context, so that the hot path makes neither a
- * promise nor a closure per request. It runs inside the client's answer handling, so it must not
- * throw; it may run before `submit` returns (a closed client).
+ * promise nor a closure per request. It runs inside the client's own handling of the end, so it must
+ * not throw (a throw is reported as uncaught) and must not send a request before it returns (after a
+ * 3E time-out the connection is reset once the reply is told: queue the next request, as the planner
+ * does, in a microtask). It may run before `submit` returns (a closed client, an offline PLC).
  */
 export type Reply<T, C> = (context: C, error: McError | undefined, value: T | undefined) => void;
+
+/** Tells a reply, keeping a throw out of the caller's state: it is reported as uncaught instead. */
+export function tellReply<T, C>(reply: Reply<T, C>, context: C, error: McError | undefined, value?: T): void {
+  try {
+    reply(context, error, value);
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
 
 /**
  * `durationMs` is 0 for a request that failed before it was sent; otherwise `endedAt` is the
@@ -256,7 +272,7 @@ export class McClient extends EventEmitter {
   /** `request` by callback: `reply(context, …)` hears the end (see Reply). */
   submit<T, C>(cmd: Command<T>, owner: string | undefined, reply: Reply<T, C>, context: C): void {
     if (this._state === "closed") {
-      reply(context, this.closedError(), undefined);
+      tellReply(reply, context, this.closedError());
       return;
     }
     this.enqueue(owner ?? "", {
@@ -319,10 +335,16 @@ export class McClient extends EventEmitter {
     p.sentAt = performance.now();
     this.deadlineTimer ??= setTimeout(this.onDeadline, this.opts.requestTimeoutMs).unref();
     this.inFlight.add(p);
-    this.transport!.send(
-      frame,
-      this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
-    );
+    try {
+      this.transport!.send(
+        frame,
+        this.is1E ? { command: p.cmd.command, dataBytes: p.cmd.responseBytes1E ?? 0 } : undefined,
+      );
+    } catch (err) {
+      // Told here and only here: left in flight, it would be told again by its time-out.
+      this.inFlight.take(p.serial);
+      this.finish(p, err instanceof McError ? err : new McConnectionError("MC_CONNECTION_LOST", String(err)));
+    }
   }
 
   /** The command's request frame with serial 0; throws what the command's encoder throws. */
@@ -471,15 +493,8 @@ export class McClient extends EventEmitter {
       this.emit("request", { command: p.cmd.name, durationMs, error } satisfies RequestInfo);
   }
 
-  /** A reply that throws breaks its contract, not the client: the throw is reported as uncaught. */
   private tell(p: Pending, error: McError | undefined, value: unknown): void {
-    try {
-      p.reply!(p.context, error, value);
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
+    tellReply(p.reply!, p.context, error, value);
   }
 
   // Convenience wrappers over the command set.

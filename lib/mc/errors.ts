@@ -90,6 +90,12 @@ export class McValueError extends McError {
   }
 }
 
+/** Any thrown value as a typed error: McErrors as they are, anything else as MC_PROTOCOL. */
+export function asMcError(err: unknown): McError {
+  if (err instanceof McError) return err;
+  return new McError("MC_PROTOCOL", err instanceof Error ? err.message : String(err));
+}
+
 export function hex4(n: number): string {
   return n.toString(16).toUpperCase().padStart(4, "0");
 }

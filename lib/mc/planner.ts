@@ -7,7 +7,7 @@
  */
 import { batchReadWords, multiBlockRead, randomRead, type Command } from "./commands";
 import { batchReadWords1E, require1ECode } from "./commands-1e";
-import { McAddressError, McEndCodeError, McError, McValueError } from "./errors";
+import { McAddressError, McEndCodeError, McError, McValueError, asMcError } from "./errors";
 import { limitsFor } from "./limits";
 import { pack1E, planWrites1E } from "./plan-1e";
 import { lowerBound } from "./plan-bound";
@@ -270,11 +270,6 @@ function decode(tag: Tag, start: number, words: readonly number[], from: number)
   return decodeBits(tag, bits);
 }
 
-function asMcError(err: unknown): McError {
-  if (err instanceof McError) return err;
-  return new McError("MC_PROTOCOL", err instanceof Error ? err.message : String(err));
-}
-
 function withTag(tag: Tag, err: McError): McError {
   if (err instanceof McEndCodeError)
     return new McEndCodeError(err.endCode, `"${tag.address}": `, err.frame1E);
@@ -449,7 +444,7 @@ function submitOne(
 }
 
 function onAnswer(read: OneRead, error: McError | undefined, answer: unknown): void {
-  if (error) return failOne(read, error);
+  if (error) return failOne(read, asMcError(error));
   let results: TagResult[];
   try {
     results = settle(read.plan, [read.request.segmentsOf!(answer)], undefined, noRetries) as TagResult[];
@@ -460,12 +455,18 @@ function onAnswer(read: OneRead, error: McError | undefined, answer: unknown): v
 }
 
 /**
- * A failure is settled a microtask later, as a rejected promise's handler would be: after the pool's
- * and the client's own reactions to it (demotion, a reset), so a re-read finds the PLC as they left it.
+ * A failure is settled a microtask later, when a rejected promise's handler would run: after the
+ * client's own reaction to it (a reset), and never inside the client's handling (see Reply).
  */
 function failOne(read: OneRead, error: McError): void {
   const send: Send = (cmd) => read.target.request(cmd, read.owner);
-  queueMicrotask(() => read.done(settle(read.plan, [[]], [error], send)));
+  queueMicrotask(() => {
+    try {
+      read.done(settle(read.plan, [[]], [error], send));
+    } catch (err) {
+      read.done(Promise.reject(asMcError(err))); // as a throwing rejection handler would
+    }
+  });
 }
 
 /** settle() sends only to re-read the tags of a failed request: never with answers and no errors. */

@@ -83,10 +83,6 @@ export class PlcLoad {
     this.busyUntil[connection] = Math.max(now, this.busyUntil[connection] ?? 0);
   }
 
-  recordWords(words: number): void {
-    this.bucket(this.now()).words += words;
-  }
-
   /** SharedReadsSink: one shared read, its requests and what its group cycles needed alone. */
   recordMerged(requests: number, unmerged: number): void {
     this.totals.requests += requests;

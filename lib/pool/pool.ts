@@ -7,9 +7,9 @@
  * which connection a request may use, so they stay beside the request path they guard.
  */
 import { EventEmitter } from "node:events";
-import { type ClientOptions, McClient, type Reply } from "../mc/client";
+import { type ClientOptions, McClient, type Reply, tellReply } from "../mc/client";
 import { type Command } from "../mc/commands";
-import { type McError, McUnavailableError } from "../mc/errors";
+import { type McError, McUnavailableError, asMcError } from "../mc/errors";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
 import { systemClock, type Clock, type TimerHandle } from "../core/clock";
 import { PollStats, type StatsSnapshot } from "../core/stats";
@@ -198,17 +198,22 @@ export class PlcPool extends EventEmitter {
     try {
       slot = this.slotNow();
     } catch (err) {
-      reply(context, err as McError, undefined);
+      tellReply(reply, context, asMcError(err));
       return;
     }
     if (slot && !this.options.minRequestIntervalMs && slot.client.state !== "closed") {
       slot.client.submit(cmd, owner, reply, context);
       return;
     }
-    // Waiting for a connection or a turn of the throttle: the promise path, told by callback.
-    this.request(cmd, owner).then(
-      (value) => reply(context, undefined, value),
-      (err: unknown) => reply(context, err as McError, undefined),
+    // Waiting for a connection or a turn of the throttle: the promise path, told by callback. Not
+    // request(): slotNow() has run, and a second call would refuse the probe of a demoted PLC.
+    const answer =
+      slot && !this.options.minRequestIntervalMs
+        ? this.send(slot, cmd, owner)
+        : this.sendWhenReady(slot, cmd, owner);
+    answer.then(
+      (value) => tellReply(reply, context, undefined, value),
+      (err: unknown) => tellReply(reply, context, asMcError(err)),
     );
   }
 

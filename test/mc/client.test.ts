@@ -277,6 +277,28 @@ describe("McClient transport behaviour (scripted peer on real sockets)", () => {
     heard.should.have.length(3);
   });
 
+  it("submit: a 3E time-out is told once, and the next request goes out on a fresh connection", async () => {
+    let answer = false;
+    peer = await startTcpPeer(fmt3e, (req) => {
+      if (answer) req.send(req.answer(words(7)));
+    });
+    client = new McClient({ host: "127.0.0.1", port: peer.port, requestTimeoutMs: 100 });
+    const c = client;
+    const heard: [string | undefined, unknown][] = [];
+    const reply = (_: null, err: McError | undefined, value: unknown) => heard.push([err?.code, value]);
+    c.submit(batchReadWords(c.format, { device: D, number: 100 }, 1), "g", reply, null);
+    await until(() => heard.length === 1);
+    heard[0]!.should.eql(["MC_TIMEOUT", undefined]);
+    await until(() => peer!.open === 0, 1000, "the timed-out connection to close");
+    answer = true;
+    c.submit(batchReadWords(c.format, { device: D, number: 100 }, 1), "g", reply, null);
+    await until(() => heard.length === 2);
+    heard[1]!.should.eql([undefined, [7]]);
+    await delay(150); // past a second time-out: nothing more is told
+    heard.should.have.length(2);
+    peer.connections.should.equal(2);
+  });
+
   it("over UDP, a lost datagram is a time-out and the next request still works", async () => {
     let drop = true;
     peer = await startUdpPeer(fmt4e, (req) => {

@@ -8,8 +8,7 @@ describe("pool/load: the load the engine puts on a PLC", () => {
     // Connection 0: a 5 ms request every 10 ms for 10 s (50 %); connection 1: one every 100 ms (5 %).
     for (let t = 0; t < 10_000; t += 10) {
       now = 100_000 + t + 5;
-      load.recordRequest(0, 5);
-      load.recordWords(10);
+      load.recordRequest(0, 5, 10);
       if (t % 100 === 0) load.recordRequest(1, 5);
     }
     now = 110_000;
@@ -55,8 +54,7 @@ describe("pool/load: the load the engine puts on a PLC", () => {
   it("a second that comes round again in the ring of buckets starts from zero", () => {
     let now = 500;
     const load = new PlcLoad(1, () => now);
-    load.recordRequest(0, 1);
-    load.recordWords(100);
+    load.recordRequest(0, 1, 100);
     now = 11_500; // second 11 reuses second 0's bucket
     load.recordRequest(0, 1);
     load.recordRequest(0, 1);

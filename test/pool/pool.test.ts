@@ -173,6 +173,26 @@ describe("PlcPool", () => {
     requested.callCount.should.equal(2);
   });
 
+  it("a demoted PLC's probe goes out as a one-request plan, with a minimum gap set, and brings it back", async () => {
+    const clock = new ManualClock();
+    const p = make({ clock, minRequestIntervalMs: 5, demotion: { failures: 1, offScanMs: 1000 } });
+    p.register("a");
+    await until(() => p.state === "connected");
+    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
+    sim.stall(true);
+    const [timedOut] = await executeReadPlan(plan, p, "g");
+    (timedOut as { error: McError }).error.code.should.equal("MC_TIMEOUT");
+    p.state.should.equal("demoted");
+    const [offScan] = await executeReadPlan(plan, p, "g");
+    (offScan as { error: McError }).error.message.should.match(/off-scan .*probe in 1 s/);
+    sim.stall(false);
+    sim.memory.writeWords("D", 0, [42]);
+    await clock.advance(1000); // off-scan over; the reconnect timer fires too
+    const [probe] = await executeReadPlan(plan, p, "g");
+    probe!.should.eql({ ok: true, value: 42 });
+    p.state.should.equal("connected");
+  });
+
   it("a disabled PLC refuses requests at once and closes its connections", async () => {
     const p = make();
     p.register("a");
