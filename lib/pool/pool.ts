@@ -230,7 +230,12 @@ export class PlcPool extends EventEmitter {
   }
 
   private async sendWhenReady<T>(slot: Slot | undefined, cmd: Command<T>, owner?: string): Promise<T> {
-    slot ??= await this.waitForSlot();
+    try {
+      slot ??= await this.waitForSlot();
+    } catch (err) {
+      this.probeNotSent();
+      throw err;
+    }
     if (this.options.minRequestIntervalMs) await this.throttle(this.options.minRequestIntervalMs);
     return this.send(slot, cmd, owner);
   }
@@ -263,7 +268,7 @@ export class PlcPool extends EventEmitter {
       this.errorsPending++;
       queueMicrotask(() => {
         this.errorsPending--;
-        this.recordError(error);
+        this.recordError(error, durationMs > 0);
       });
     } else {
       this.stats.recordSuccess(durationMs);
@@ -278,7 +283,7 @@ export class PlcPool extends EventEmitter {
   };
 
   private readonly onRefused = (err: unknown): never => {
-    this.recordError(err as McError);
+    this.recordError(err as McError, false);
     throw err;
   };
 
@@ -453,16 +458,33 @@ export class PlcPool extends EventEmitter {
     return new Promise((resolve) => this.clock.setTimeout(resolve, at - now));
   }
 
-  private recordError(err: McError): void {
+  private recordError(err: McError, sent = true): void {
     const code = err.code ?? "UNKNOWN";
     // Requests refused before reaching a connection never produce a "request" event: count them here.
     if (code === "MC_PLC_OFFLINE" || code === "MC_PLC_DISABLED") return;
     this.lastError = err;
     this.lastErrorAt = Date.now();
-    if (!COMM_FAILURES.has(code)) return;
+    if (!COMM_FAILURES.has(code)) {
+      // An end code is an answer: a probe that got one found the PLC there. One that failed before it
+      // was sent (a bad value) found nothing out, so the next request probes.
+      if (this._state !== "demoted") return;
+      if (sent) this.recovered();
+      else this.probeNotSent();
+      return;
+    }
     this.consecutiveFailures++;
     const limit = this.demotion.failures;
     if (this._state === "demoted" || (limit > 0 && this.consecutiveFailures >= limit)) this.demote();
+  }
+
+  /**
+   * The probe of a demoted PLC was refused before it reached the PLC (no connection up yet): the
+   * off-scan time stays over, so the next request is the probe, instead of none ever again.
+   */
+  private probeNotSent(): void {
+    if (this._state === "demoted" && this.demotedUntil === Number.POSITIVE_INFINITY) {
+      this.demotedUntil = this.clock.now();
+    }
   }
 
   private demote(): void {

@@ -193,6 +193,48 @@ describe("PlcPool", () => {
     p.state.should.equal("connected");
   });
 
+  it("a demoted PLC whose probe finds no connection up probes again with the next request", async () => {
+    const clock = new ManualClock();
+    const p = make({ clock, demotion: { failures: 1, offScanMs: 1000 } });
+    p.register("a");
+    await until(() => p.state === "connected");
+    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
+    sim.stall(true);
+    await executeReadPlan(plan, p, "g"); // times out: demoted, and the 3E connection is reset
+    p.state.should.equal("demoted");
+    sim.stall(false);
+    sim.refuseConnections(true);
+    await clock.advance(1000); // off-scan over; the reconnect attempts are refused
+    await until(() => p.snapshot().connectionsOpen === 0 && !sim.clientCount);
+    const [refused] = await executeReadPlan(plan, p, "g");
+    (refused as { error: McError }).error.message.should.match(/not connected/);
+    sim.refuseConnections(false);
+    await clock.advance(200); // the next reconnect attempt
+    await until(() => p.snapshot().connectionsOpen === 1);
+    sim.memory.writeWords("D", 0, [8]);
+    const [probe] = await executeReadPlan(plan, p, "g");
+    probe!.should.eql({ ok: true, value: 8 }, "the next request was the probe");
+    p.state.should.equal("connected");
+  });
+
+  it("a demoted PLC whose probe is answered with an end code is back on scan", async () => {
+    const clock = new ManualClock();
+    const p = make({ clock, demotion: { failures: 1, offScanMs: 1000 } });
+    p.register("a");
+    await until(() => p.state === "connected");
+    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
+    sim.stall(true);
+    await executeReadPlan(plan, p, "g");
+    p.state.should.equal("demoted");
+    sim.stall(false);
+    await clock.advance(1000);
+    sim.failNext(0xc051);
+    const [answered] = await executeReadPlan(plan, p, "g");
+    (answered as { error: McError }).error.code.should.equal("MC_END_CODE");
+    await until(() => p.state === "connected", 1000, "the pool to leave off-scan");
+    (await executeReadPlan(plan, p, "g"))[0]!.ok.should.be.true();
+  });
+
   it("a disabled PLC refuses requests at once and closes its connections", async () => {
     const p = make();
     p.register("a");
