@@ -184,7 +184,11 @@ export class PlcPool extends EventEmitter {
     } catch (err) {
       return Promise.reject(err);
     }
-    // The hot path: a connection is up and nothing to wait for, so no extra promise hops.
+    return this.sendFrom(slot, cmd, owner);
+  }
+
+  /** `slot`: what slotNow() gave. The hot path: a connection is up and nothing to wait for, no hops. */
+  private sendFrom<T>(slot: Slot | undefined, cmd: Command<T>, owner?: string): Promise<T> {
     if (slot && !this.options.minRequestIntervalMs) return this.send(slot, cmd, owner);
     return this.sendWhenReady(slot, cmd, owner);
   }
@@ -207,11 +211,7 @@ export class PlcPool extends EventEmitter {
     }
     // Waiting for a connection or a turn of the throttle: the promise path, told by callback. Not
     // request(): slotNow() has run, and a second call would refuse the probe of a demoted PLC.
-    const answer =
-      slot && !this.options.minRequestIntervalMs
-        ? this.send(slot, cmd, owner)
-        : this.sendWhenReady(slot, cmd, owner);
-    answer.then(
+    this.sendFrom(slot, cmd, owner).then(
       (value) => tellReply(reply, context, undefined, value),
       (err: unknown) => tellReply(reply, context, asMcError(err)),
     );

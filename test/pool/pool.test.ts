@@ -35,6 +35,24 @@ describe("PlcPool", () => {
     }));
   const read = (p: PlcPool) => p.request(batchReadWords(p.format, { device: D, number: 0 }, 1));
 
+  /**
+   * A pool on a manual clock, demoted after one time-out (off-scan 1 000 ms; its 3E connection reset),
+   * with the simulator answering again; `plan` reads D0.
+   */
+  const demotedPool = async (extra: Partial<PoolOptions> = {}) => {
+    const clock = new ManualClock();
+    const p = make({ clock, demotion: { failures: 1, offScanMs: 1000 }, ...extra });
+    p.register("a");
+    await until(() => p.state === "connected");
+    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
+    sim.stall(true);
+    const [timedOut] = await executeReadPlan(plan, p, "g");
+    (timedOut as { error: McError }).error.code.should.equal("MC_TIMEOUT");
+    p.state.should.equal("demoted");
+    sim.stall(false);
+    return { p, clock, plan };
+  };
+
   it("connects for the first user and closes after the last one leaves", async () => {
     const p = make();
     p.state.should.equal("idle");
@@ -174,18 +192,9 @@ describe("PlcPool", () => {
   });
 
   it("a demoted PLC's probe goes out as a one-request plan, with a minimum gap set, and brings it back", async () => {
-    const clock = new ManualClock();
-    const p = make({ clock, minRequestIntervalMs: 5, demotion: { failures: 1, offScanMs: 1000 } });
-    p.register("a");
-    await until(() => p.state === "connected");
-    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
-    sim.stall(true);
-    const [timedOut] = await executeReadPlan(plan, p, "g");
-    (timedOut as { error: McError }).error.code.should.equal("MC_TIMEOUT");
-    p.state.should.equal("demoted");
+    const { p, clock, plan } = await demotedPool({ minRequestIntervalMs: 5 });
     const [offScan] = await executeReadPlan(plan, p, "g");
     (offScan as { error: McError }).error.message.should.match(/off-scan .*probe in 1 s/);
-    sim.stall(false);
     sim.memory.writeWords("D", 0, [42]);
     await clock.advance(1000); // off-scan over; the reconnect timer fires too
     const [probe] = await executeReadPlan(plan, p, "g");
@@ -194,15 +203,7 @@ describe("PlcPool", () => {
   });
 
   it("a demoted PLC whose probe finds no connection up probes again with the next request", async () => {
-    const clock = new ManualClock();
-    const p = make({ clock, demotion: { failures: 1, offScanMs: 1000 } });
-    p.register("a");
-    await until(() => p.state === "connected");
-    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
-    sim.stall(true);
-    await executeReadPlan(plan, p, "g"); // times out: demoted, and the 3E connection is reset
-    p.state.should.equal("demoted");
-    sim.stall(false);
+    const { p, clock, plan } = await demotedPool();
     sim.refuseConnections(true);
     await clock.advance(1000); // off-scan over; the reconnect attempts are refused
     await until(() => p.snapshot().connectionsOpen === 0 && !sim.clientCount);
@@ -218,15 +219,7 @@ describe("PlcPool", () => {
   });
 
   it("a demoted PLC whose probe is answered with an end code is back on scan", async () => {
-    const clock = new ManualClock();
-    const p = make({ clock, demotion: { failures: 1, offScanMs: 1000 } });
-    p.register("a");
-    await until(() => p.state === "connected");
-    const plan = planReads([parseTag("D0", { series: "ql" })], p.format);
-    sim.stall(true);
-    await executeReadPlan(plan, p, "g");
-    p.state.should.equal("demoted");
-    sim.stall(false);
+    const { p, clock, plan } = await demotedPool();
     await clock.advance(1000);
     sim.failNext(0xc051);
     const [answered] = await executeReadPlan(plan, p, "g");
