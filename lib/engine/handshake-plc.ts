@@ -17,7 +17,8 @@
  * After a failure the group never starts a transaction on a REQ that is already high: it waits for
  * REQ to fall (clearing ACK then, in case the PLC did see it), so one stuck REQ cannot replay a record.
  * The same rule applies when the group starts or the connection comes back, unless `reqHighAtStart`
- * is "handle".
+ * is "handle". At start ACK counts as possibly set (a killed run may have left it), so it is cleared the
+ * first time REQ is seen low.
  *
  * A sequence word read with the data detects lost (gap) and repeated transactions. A repeated one
  * (the PLC retried after we failed to acknowledge) is acknowledged OK without sending the data again,
@@ -218,6 +219,9 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     if (this.started) return;
     this.started = true;
     this.edge = "unknown";
+    // A run killed (or stopped) after writing ACK may have left it set, and the PLC, having dropped REQ,
+    // waits for it to clear: clear it the first time REQ is seen low.
+    this.ackDirty = true;
     const controller = new AbortController();
     this.controller = controller;
     this.setState("running");

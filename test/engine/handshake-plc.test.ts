@@ -173,6 +173,32 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
     plc.memory.get("D10").should.equal(1);
   });
 
+  it("ACK left set by a killed run is cleared at start, so a PLC waiting for it to clear goes on", async () => {
+    // Killed after writing ACK: the PLC saw it and dropped REQ, and now waits for ACK to fall.
+    const r = make();
+    plc.memory.set("D10", 1);
+    group.start();
+    await clock.advance(10);
+    plc.memory.get("D10").should.equal(0, "the stale ACK is cleared when REQ is first seen low");
+    plc.memory.set("M100", true);
+    await clock.advance(100);
+    r.data.length.should.equal(1, "the next transaction runs as usual");
+    plc.memory.get("D10").should.equal(1);
+  });
+
+  it("ACK left set with REQ still high (default: ignored) is cleared once the PLC drops REQ", async () => {
+    const r = make();
+    plc.memory.set("D10", 1);
+    plc.memory.set("M100", true);
+    group.start();
+    await clock.advance(500);
+    r.data.length.should.equal(0, "a REQ high at start is not a transaction");
+    plc.memory.get("D10").should.equal(1, "ACK is left alone while REQ is high");
+    plc.memory.set("M100", false);
+    await clock.advance(100);
+    plc.memory.get("D10").should.equal(0, "cleared once REQ fell");
+  });
+
   it("PLC never clears REQ: time-out error, counted; no replay; ACK cleared once REQ finally falls", async () => {
     const r = make();
     group.start();
@@ -255,7 +281,9 @@ describe("PlcHandshakeGroup on a ManualClock", function () {
     await clock.advance(200);
     plc.memory.get("M101").should.be.true();
     plc.memory.get("D11").should.equal(1);
-    order.should.eql(["word", "bit"]);
+    // At start REQ was low: ACK, then the result, cleared in case a killed run left them set.
+    order.slice(0, 2).should.eql(["bit", "word"]);
+    order.slice(2).should.eql(["word", "bit"], "the transaction: the result first, then the bit");
     plc.memory.set("M100", false);
     await clock.advance(100);
     plc.memory.get("M101").should.be.false();

@@ -1,8 +1,8 @@
 /**
  * examples/06 with its real SQLite database (node-red-node-sqlite): the test plays the PLC (REQ/ACK on
  * the simulator's memory) and checks the parts table itself. Node-RED is killed with -9 mid-stream and
- * started again on the same user directory; the database is locked for a while. Every transaction the
- * PLC saw acknowledged must be in the table exactly once (a repeated delivery is counted in
+ * started again on the same user directory, twice: while the PLC waits for ACK, and after ACK was
+ * written. The database is locked for a while. Every transaction the PLC saw acknowledged must be in the table exactly once (a repeated delivery is counted in
  * `deliveries`, a re-read marked `duplicate`), and nothing may be lost.
  */
 import "should";
@@ -146,30 +146,50 @@ describe("example 06: PLC transactions into SQLite", function () {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  it("kill -9 mid-stream: after the restart every acknowledged transaction is in the table exactly once", async () => {
+  /**
+   * Kills Node-RED in the PLC state `when` describes. The process is frozen (SIGSTOP) before the state is
+   * read, so nothing the node does can change it between the look and the kill; the PLC program (in this
+   * process) is given 30 ms to react to a write that was on its way.
+   */
+  async function killWhen(runtime: Runtime, when: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      runtime.freeze();
+      await new Promise((r) => setTimeout(r, 30));
+      if (when()) return runtime.kill();
+      runtime.thaw();
+      if (Date.now() > deadline) throw new Error(`${what} not reached within 30000 ms`);
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+    }
+  }
+
+  it("kill -9 mid-stream, twice: after each restart every acknowledged transaction is in the table exactly once", async () => {
     const flow = flowWithoutStandIn(sim.port);
     rt = await startRuntime({ flow, userDir });
     plc = new PlcProgram(sim);
     const program = plc;
-    // Killed while the PLC waits for an ACK (REQ high): the record may be in the queue, in the table,
-    // both or neither. (Killed after the PLC dropped REQ but before the node cleared ACK, the PLC would
-    // wait for ACK to clear forever: the node does not clear a stale ACK at start.)
-    await eventually(
-      () => program.acked.size >= 8 && sim.memory.get(REQ) === true && sim.memory.get(ACK) === 0,
-      30000,
-      "8 transactions acknowledged, the 9th waiting",
-    );
-    await rt.kill();
-    rt = undefined;
+    const more = (n: number, what: string) => {
+      const target = program.acked.size + n;
+      return eventually(() => program.acked.size >= target, 30000, what);
+    };
+    await more(8, "8 transactions acknowledged");
+    // 1. Killed while the PLC waits for an ACK (REQ high): the record may be in the queue, in the table,
+    //    both or neither. A restart handles that REQ (reqHighAtStart: handle).
+    await killWhen(rt, () => sim.memory.get(REQ) === true && sim.memory.get(ACK) === 0, "REQ high, no ACK");
     const atKill = program.acked.size;
     rt = await startRuntime({ flow, userDir });
-    await eventually(() => program.acked.size >= atKill + 8, 30000, "8 more after the restart");
+    await more(8, "8 more after the first restart");
+    // 2. Killed after writing ACK: the PLC saw it, dropped REQ and waits for ACK to clear. The restarted
+    //    node clears it when it first sees REQ low, or the PLC would wait for ever.
+    await killWhen(rt, () => sim.memory.get(REQ) === false && sim.memory.get(ACK) !== 0, "ACK set, REQ low");
+    rt = await startRuntime({ flow, userDir });
+    await more(8, "8 more after the second restart (the stale ACK cleared)");
     await program.stop();
     await drained(rt);
     const rows = partsIn(userDir);
     const { duplicates, redelivered } = checkTable(rows, program.acked);
     console.log(
-      `      ${program.acked.size} transactions (${atKill} before the kill), ${rows.length} rows, ` +
+      `      ${program.acked.size} transactions (${atKill} before the first kill), ${rows.length} rows, ` +
         `${redelivered} delivered again (counted, not stored twice), ${duplicates} re-read and marked duplicate`,
     );
   });

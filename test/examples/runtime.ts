@@ -25,6 +25,9 @@ export interface Runtime {
   stop(): Promise<number | null>;
   /** SIGKILL (kill -9): no close handler runs. Resolves once the process is gone. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: freeze the process, to look at the PLC's state and kill it in exactly that state. */
+  freeze(): void;
+  thaw(): void;
 }
 
 export interface RuntimeOptions {
@@ -107,7 +110,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
   });
   const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGCONT");
+      child.kill("SIGTERM");
+    }
     const kill = setTimeout(() => child.kill("SIGKILL"), 20000);
     const code = await exited;
     clearTimeout(kill);
@@ -121,7 +127,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   try {
     const info = await ready;
-    return { ...info, userDir, log: () => output, stop, kill };
+    const freeze = (): void => void child.kill("SIGSTOP");
+    const thaw = (): void => void child.kill("SIGCONT");
+    return { ...info, userDir, log: () => output, stop, kill, freeze, thaw };
   } catch (err) {
     await stop();
     throw err;
