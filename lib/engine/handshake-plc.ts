@@ -375,9 +375,10 @@ export class PlcHandshakeGroup extends EventEmitter implements ManagedGroup {
     const previous = this.edge;
     if (!high) {
       this.edge = "low";
-      this.setPhase("waiting for REQ");
       if (this.ackDirty) await this.clearAck(signal, undefined);
-      if (this.state === "error" && !this.ackDirty) this.setState("running");
+      if (this.ackDirty) return;
+      this.setPhase("waiting for REQ");
+      if (this.state === "error") this.setState("running");
       return;
     }
     if (previous === "low" || (previous === "unknown" && this.o.reqHighAtStart === "handle")) {

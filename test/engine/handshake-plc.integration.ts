@@ -135,9 +135,11 @@ describe("PlcHandshakeGroup against the simulator", function () {
 
   it("ACK write fails, the PLC retries: delivered once, acknowledged on the retry", async () => {
     const r = make({ reqClearTimeoutMs: 500 });
-    let failWrites = 1;
+    let failWrites = 0;
     sim.failWhen((req) => (WRITE_COMMANDS.has(req.command) && failWrites-- > 0 ? 0xc05b : undefined));
+    // After the ACK clear at start: the write that fails is the first transaction's ACK.
     await start();
+    failWrites = 1;
     const program = await runPlcProgram({
       memory: sim.memory,
       req: "M100",
