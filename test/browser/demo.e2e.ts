@@ -520,10 +520,14 @@ describe("npm start demo in chromium", function () {
 
   it("the demo's console stayed one readable block: no warning after a minute of use", () => {
     // Node-RED's "[warn]" lines and Node's own warnings (MaxListenersExceededWarning, deprecations).
+    // Stop All can land mid-handshake (the demo's PLC asks every 3 s): the PLC then retries that record
+    // or its acknowledgement comes after the stop. Those two warnings are true, and the only ones allowed.
+    const stopMidHandshake =
+      /group \S+: (sequence \d+ repeated \(the PLC retried|acknowledgement for transaction \S+ ignored)/;
     const warnings = rt
       .log()
       .split("\n")
-      .filter((l) => /\[warn\]|Warning/.test(l));
+      .filter((l) => /\[warn\]|Warning/.test(l) && !stopMidHandshake.test(l));
     warnings.should.deepEqual([]);
   });
 });

@@ -94,7 +94,7 @@ describe("lifecycle: redeploys, restarts, isolation", function () {
       const started = Date.now();
       await helper.unload();
       // Each group gives its cycle 0.5 s, then aborts it; Node-RED would wait up to 15 s.
-      (Date.now() - started).should.be.below(3000);
+      (Date.now() - started).should.be.below(6000);
       await until(() => sim.clientCount === 0, 2000, "the PLC socket to close");
     } finally {
       helper.settings({});
@@ -111,14 +111,18 @@ describe("lifecycle: redeploys, restarts, isolation", function () {
     await until(() => out.length >= 30, 5000, "30 cycles");
     // Cycle 0 runs at deploy; the group then joins its PLC's grid (multiples of the interval).
     const first = out[1]!.polling;
+    const lateness: number[] = [];
     for (const { polling } of out.slice(2)) {
       // scheduledAt is rounded to the ms; the grid itself never drifts.
       Math.abs(
         polling.scheduledAt - (first.scheduledAt + (polling.cycle - first.cycle) * 40),
       ).should.be.belowOrEqual(2);
-      // Loose: a busy 2-core CI machine may start a cycle late, but never accumulates lateness.
-      (polling.startedAt - polling.scheduledAt).should.be.below(40);
+      lateness.push(polling.startedAt - polling.scheduledAt);
     }
+    // A stall of the (shared, 2-core) machine may start a cycle or two late; accumulated lateness
+    // would make the last ones late too.
+    lateness.filter((ms) => ms >= 40).length.should.be.belowOrEqual(2, `lateness ${lateness.join(", ")} ms`);
+    Math.min(...lateness.slice(-5)).should.be.below(15, `lateness ${lateness.join(", ")} ms`);
   });
 
   it("one PLC down does not delay a group on another PLC", async () => {
@@ -137,7 +141,8 @@ describe("lifecycle: redeploys, restarts, isolation", function () {
     const out = collect<{ polling: { startedAt: number } }>(helper.getNode("out"));
     await until(() => out.length >= 20, 5000, "20 cycles of the healthy group");
     const gaps = out.slice(1).map((m, i) => m.polling.startedAt - out[i]!.polling.startedAt);
-    Math.max(...gaps).should.be.below(200);
+    // The stuck PLC's requests time out after 2 s: a coupling would show gaps that long.
+    Math.max(...gaps).should.be.below(1000);
     await dead.stop();
   });
 
